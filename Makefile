@@ -1,0 +1,68 @@
+# Reelforge front door. `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml)
+PY_SOURCES := libs/common/src services/gateway/src tools/devstack/src tools/gen_proto.py tests bench
+
+.PHONY: help setup lock proto proto-check lint format typecheck unit integration test up down status bench demo clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## build .venv from the lock file; install ffmpeg when missing (as root)
+
+$(STAMP): constraints.txt requirements-dev.txt $(PROJECTS) scripts/setup.sh
+	@scripts/setup.sh
+	@touch $@
+
+lock:  ## re-resolve dependencies into constraints.txt
+	@scripts/lock.sh
+
+proto: setup  ## regenerate libs/contracts from proto/
+	@$(BIN)/python tools/gen_proto.py
+
+proto-check: setup  ## fail if generated code drifts from proto/
+	@$(BIN)/python tools/gen_proto.py --check
+
+lint: setup  ## ruff lint and format check
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: setup  ## apply ruff fixes and formatting
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+typecheck: setup  ## mypy (strict for libs/common)
+	@$(BIN)/mypy $(PY_SOURCES)
+
+unit: setup  ## unit tests (no infrastructure)
+	@$(BIN)/pytest tests/unit
+
+integration: setup  ## integration tests against the real local stack (started on demand)
+	@$(BIN)/pytest tests/integration
+
+test: setup lint typecheck proto-check  ## everything CI runs
+	@$(BIN)/pytest tests
+
+up: setup  ## start NATS, Postgres, S3 and the services under .stack/
+	@$(BIN)/reelforge-stack up
+
+down:  ## stop what `make up` started
+	@if [ -x $(BIN)/reelforge-stack ]; then $(BIN)/reelforge-stack down; else echo "nothing to stop"; fi
+
+status:  ## health of each part of the local stack
+	@$(BIN)/reelforge-stack status
+
+bench: setup  ## bus benchmark: libs/common vs bare nats-py
+	@$(BIN)/reelforge-stack up --infra-only >/dev/null
+	@$(BIN)/python bench/bus.py
+
+demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
+	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2
+	@exit 2
+
+clean:  ## stop the stack and delete .stack/ and .venv/
+	@-$(MAKE) --no-print-directory down
+	@rm -rf .stack $(VENV)

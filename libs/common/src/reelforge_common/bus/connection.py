@@ -1,0 +1,87 @@
+"""The NATS connection of one service, and publishing onto it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+
+from reelforge.events.v1.envelope_pb2 import Envelope
+from reelforge_common.bus.streams import StreamSpec, default_streams, ensure_stream
+from reelforge_common.bus.subjects import event_subject, events_stream
+
+log = logging.getLogger(__name__)
+
+
+class Bus:
+    """A NATS connection that reconnects forever, with the deployment's
+    subject prefix and streams.
+
+    ``generation`` increases on every reconnect; consumer runners watch it to
+    re-create their pull subscriptions (nats.py issue #504: pull subscriptions
+    can stall after a server restart).
+    """
+
+    def __init__(self, nc: Client, prefix: str) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.prefix = prefix
+        self.generation = 0
+        self.reconnected = asyncio.Event()
+
+    @classmethod
+    async def connect(cls, url: str, *, prefix: str, name: str) -> Bus:
+        bus: Bus | None = None
+
+        async def on_reconnect() -> None:
+            if bus is not None:
+                bus.generation += 1
+                bus.reconnected.set()
+            log.warning("nats reconnected", extra={"url": url})
+
+        async def on_disconnect() -> None:
+            log.warning("nats disconnected", extra={"url": url})
+
+        async def on_error(exc: Exception) -> None:
+            log.warning("nats error: %s", exc)
+
+        nc = await nats.connect(
+            url,
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=True,
+            reconnected_cb=on_reconnect,
+            disconnected_cb=on_disconnect,
+            error_cb=on_error,
+        )
+        bus = cls(nc, prefix)
+        return bus
+
+    def streams(self) -> tuple[StreamSpec, ...]:
+        return default_streams(self.prefix)
+
+    async def ensure_streams(self) -> None:
+        for spec in self.streams():
+            await ensure_stream(self.js, spec)
+
+    async def publish(self, envelope: Envelope, *, ack_timeout_s: float = 5.0) -> PubAck:
+        """Publish with ``Nats-Msg-Id`` = event id, so a repeat is dropped by
+        the server within the stream's duplicate window."""
+        subject = event_subject(self.prefix, envelope.type, envelope.tenant_id)
+        headers = {"Nats-Msg-Id": envelope.event_id, **envelope.trace_context}
+        return await self.js.publish(
+            subject,
+            envelope.SerializeToString(),
+            timeout=ack_timeout_s,
+            stream=events_stream(self.prefix),
+            headers=headers,
+        )
+
+    async def close(self) -> None:
+        if not self.nc.is_closed:
+            await self.nc.drain()

@@ -1,0 +1,116 @@
+"""The transactional outbox and its relay.
+
+A state change and the event announcing it are written in one transaction
+(:func:`add_to_outbox`). The relay publishes pending rows to JetStream with
+``Nats-Msg-Id`` = event id and deletes them in the transaction that claimed
+them. It keeps no cursor: every pass takes the oldest rows still present
+(``FOR UPDATE SKIP LOCKED``, so relay replicas share the work), so a row whose
+identity value committed after a later one is never skipped. A relay that dies
+after publishing but before deleting publishes those rows again, and the
+server's duplicate window plus consumer inboxes drop the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+import asyncpg
+
+from reelforge.events.v1.envelope_pb2 import Envelope
+from reelforge_common.bus.connection import Bus
+from reelforge_common.db.connection import Connection
+from reelforge_common.db.database import Database
+from reelforge_common.telemetry import Metrics
+
+log = logging.getLogger(__name__)
+
+
+async def add_to_outbox(conn: Connection, envelope: Envelope) -> None:
+    """Queue ``envelope`` for publishing when the surrounding transaction commits."""
+    await conn.execute(
+        "INSERT INTO outbox (event_id, event_type, envelope) VALUES ($1, $2, $3)",
+        envelope.event_id,
+        envelope.type,
+        envelope.SerializeToString(),
+    )
+
+
+class OutboxRelay:
+    """Moves committed outbox rows onto the bus."""
+
+    def __init__(self, db: Database, bus: Bus, metrics: Metrics, *, batch: int = 256, idle_poll_s: float = 1.0) -> None:
+        self._db = db
+        self._bus = bus
+        self._batch = batch
+        self._idle_poll_s = idle_poll_s
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._published = metrics.counter("outbox_published_total", "Outbox events relayed to the bus.")
+        self._errors = metrics.counter("outbox_relay_errors_total", "Failed relay passes.")
+
+    async def relay_once(self) -> int:
+        """Publish and delete up to one batch; returns how many rows it moved."""
+        async with self._db.transaction() as conn:
+            rows = await conn.fetch(
+                "SELECT id, envelope FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", self._batch
+            )
+            if not rows:
+                return 0
+            envelopes = []
+            for row in rows:
+                envelope = Envelope()
+                envelope.ParseFromString(row["envelope"])
+                envelopes.append(envelope)
+            await asyncio.gather(*(self._bus.publish(e) for e in envelopes))
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        self._published.inc(len(rows))
+        return len(rows)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        listener: asyncpg.pool.PoolConnectionProxy | None = None
+        while not self._stopping.is_set():
+            if listener is None or listener.is_closed():
+                listener = await self._listen(listener)
+            try:
+                moved = await self.relay_once()
+            except Exception as exc:
+                self._errors.inc()
+                log.warning("outbox relay pass failed: %r", exc)
+                moved = 0
+            if moved < self._batch:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+                self._wake.clear()
+        if listener is not None:
+            await self._db.pool.release(listener)
+
+    async def _listen(self, stale: asyncpg.pool.PoolConnectionProxy | None) -> asyncpg.pool.PoolConnectionProxy | None:
+        """Hold one pooled connection LISTENing for outbox inserts, replacing a
+        stale one; until that works, the idle poll alone drives the relay."""
+        if stale is not None:
+            with suppress(Exception):
+                await self._db.pool.release(stale)
+        try:
+            conn = await self._db.pool.acquire()
+        except Exception as exc:
+            log.warning("outbox listener unavailable, polling: %r", exc)
+            return None
+        try:
+            await conn.add_listener(f"{self._db.schema}_outbox", lambda *_: self._wake.set())
+        except Exception as exc:
+            await self._db.pool.release(conn)
+            log.warning("outbox listener unavailable, polling: %r", exc)
+            return None
+        return conn

@@ -1,0 +1,127 @@
+"""gRPC bootstrap: an aio server with health, reflection, tracing and metrics,
+and a client channel that propagates trace context."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from opentelemetry import trace
+
+from reelforge_common.telemetry import Metrics, extract_context, inject_context
+
+Registrar = Callable[[grpc.aio.Server], None]
+
+
+class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
+    """Opens a server span under the caller's trace and counts every RPC."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._tracer = trace.get_tracer("reelforge.grpc")
+        self._requests = metrics.counter("grpc_requests_total", "gRPC requests handled.", ["method", "code"])
+        self._latency = metrics.histogram("grpc_request_duration_seconds", "gRPC handling time.", ["method"])
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.request_streaming:
+            return handler
+        method: str = handler_call_details.method
+        metadata = {m.key: m.value for m in handler_call_details.invocation_metadata or () if isinstance(m.value, str)}
+        parent = extract_context(metadata)
+
+        def _record(started: float, context: grpc.aio.ServicerContext) -> None:
+            code = context.code() or grpc.StatusCode.OK
+            self._requests.labels(method, code.name).inc()
+            self._latency.labels(method).observe(time.perf_counter() - started)
+
+        if handler.unary_unary is not None:
+            inner_uu = handler.unary_unary
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                started = time.perf_counter()
+                with self._tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER):
+                    try:
+                        return await inner_uu(request, context)
+                    finally:
+                        _record(started, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary, handler.request_deserializer, handler.response_serializer
+            )
+
+        inner_us = handler.unary_stream
+
+        async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            started = time.perf_counter()
+            with self._tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER):
+                try:
+                    async for response in inner_us(request, context):
+                        yield response
+                finally:
+                    _record(started, context)
+
+        return grpc.unary_stream_rpc_method_handler(
+            unary_stream, handler.request_deserializer, handler.response_serializer
+        )
+
+
+class _TraceContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    """Adds the current trace context to outgoing metadata."""
+
+    @staticmethod
+    def _with_trace(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        metadata = grpc.aio.Metadata(*(details.metadata or ()))
+        for key, value in inject_context().items():
+            metadata[key] = value
+        return grpc.aio.ClientCallDetails(
+            details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
+        )
+
+    async def intercept_unary_unary(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        return await continuation(self._with_trace(client_call_details), request)
+
+    async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
+        return await continuation(self._with_trace(client_call_details), request)
+
+
+def insecure_channel(target: str) -> grpc.aio.Channel:
+    """A client channel to an internal service that carries trace context."""
+    return grpc.aio.insecure_channel(target, interceptors=[_TraceContextClientInterceptor()])
+
+
+class GrpcServer:
+    """A grpc.aio server exposing the service's servicers plus health and reflection."""
+
+    def __init__(
+        self, *, host: str, port: int, metrics: Metrics, registrars: Sequence[Registrar], service_names: Sequence[str]
+    ) -> None:
+        self._server = grpc.aio.server(interceptors=[TelemetryServerInterceptor(metrics)])
+        self.health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
+        for register in registrars:
+            register(self._server)
+        names = [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, self._server)
+        self.port = self._server.add_insecure_port(f"{host}:{port}")
+        self._service_names = list(service_names)
+
+    async def start(self) -> None:
+        await self._server.start()
+        await self.set_serving(True)
+
+    async def set_serving(self, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ["", *self._service_names]:
+            await self.health.set(name, status)
+
+    async def stop(self, grace: float) -> None:
+        await self.set_serving(False)
+        await self._server.stop(grace)

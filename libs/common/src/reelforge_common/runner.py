@@ -1,0 +1,210 @@
+"""The service runner: one way for every service to start and stop.
+
+Start order: logging and tracing, Postgres (pool, migrations), NATS (streams),
+object store, the service's own components, gRPC (health, reflection), the
+ops HTTP endpoint, the outbox relay, consumers. Stop reverses it: health
+turns NOT_SERVING, consumers drain, the relay stops, gRPC finishes its calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from typing import Generic, TypeVar
+
+import uvicorn
+from pydantic import ValidationError
+
+from reelforge_common.bus import Bus, ConsumerRunner, Subscription
+from reelforge_common.db import Database, OutboxRelay
+from reelforge_common.db.inbox import prune_inbox
+from reelforge_common.grpc_server import GrpcServer, Registrar
+from reelforge_common.logs import configure_logging
+from reelforge_common.ops_http import EmbeddedServer, ops_app
+from reelforge_common.settings import ServiceSettings
+from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics, configure_tracing
+
+log = logging.getLogger(__name__)
+S = TypeVar("S", bound=ServiceSettings)
+_INBOX_PRUNE_EVERY_S = 3600.0
+
+
+@dataclass
+class Resources(Generic[S]):
+    """Infrastructure handed to a service's ``build`` function."""
+
+    settings: S
+    metrics: Metrics
+    db: Database
+    bus: Bus
+    store: ObjectStore | None
+
+
+@dataclass
+class Components:
+    """What a service adds to the runner."""
+
+    subscriptions: Sequence[Subscription] = ()
+    grpc_registrars: Sequence[Registrar] = ()
+    grpc_service_names: Sequence[str] = ()
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition(Generic[S]):
+    name: str
+    build: Callable[[Resources[S]], Awaitable[Components]]
+    migrations: Traversable | None = None
+    uses_object_store: bool = False
+
+
+class RunningService(Generic[S]):
+    """A started service; :meth:`stop` shuts it down gracefully."""
+
+    def __init__(self, definition: ServiceDefinition[S], settings: S) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.metrics = Metrics(definition.name)
+        self.grpc_port = 0
+        self.http_port = 0
+        self._resources: Resources[S] | None = None
+        self._components = Components()
+        self._grpc: GrpcServer | None = None
+        self._http: EmbeddedServer | None = None
+        self._http_task: asyncio.Task[None] | None = None
+        self._relay: OutboxRelay | None = None
+        self._consumers: list[ConsumerRunner] = []
+        self._housekeeping: asyncio.Task[None] | None = None
+
+    @property
+    def resources(self) -> Resources[S]:
+        assert self._resources is not None, "service not started"
+        return self._resources
+
+    async def start(self) -> None:
+        name, settings = self.definition.name, self.settings
+        configure_tracing(name, settings.otel_exporter, settings.otlp_endpoint)
+        db = await Database.connect(
+            settings.database_url.get_secret_value(),
+            schema=settings.database_schema or name,
+            max_size=settings.database_pool_max,
+            application_name=f"reelforge-{name}",
+        )
+        await db.migrate(name, self.definition.migrations)
+        bus = await Bus.connect(settings.nats_url, prefix=settings.bus_prefix, name=f"reelforge-{name}")
+        await bus.ensure_streams()
+        store = None
+        if self.definition.uses_object_store:
+            store = ObjectStore.from_settings(settings, name)
+            await store.ensure_bucket()
+        self._resources = Resources(settings=settings, metrics=self.metrics, db=db, bus=bus, store=store)
+        self._components = await self.definition.build(self._resources)
+
+        self._grpc = GrpcServer(
+            host=settings.bind_host,
+            port=settings.grpc_port,
+            metrics=self.metrics,
+            registrars=self._components.grpc_registrars,
+            service_names=self._components.grpc_service_names,
+        )
+        self.grpc_port = self._grpc.port
+        await self._grpc.start()
+        await self._start_http()
+
+        self._relay = OutboxRelay(db, bus, self.metrics)
+        await self._relay.start()
+        for subscription in self._components.subscriptions:
+            runner = ConsumerRunner(bus, subscription, self.metrics)
+            await runner.start()
+            self._consumers.append(runner)
+        self._housekeeping = asyncio.create_task(self._prune_inbox_periodically())
+        log.info("service started", extra={"grpc_port": self.grpc_port, "http_port": self.http_port})
+
+    async def _start_http(self) -> None:
+        config = uvicorn.Config(
+            ops_app(self.metrics, self.ready),
+            host=self.settings.bind_host,
+            port=self.settings.http_port,
+            log_config=None,
+            lifespan="off",
+        )
+        self._http = EmbeddedServer(config)
+        self._http_task = asyncio.create_task(self._http.serve())
+        while not self._http.started:
+            if self._http_task.done():
+                self._http_task.result()
+                raise RuntimeError("ops HTTP server exited during start-up")
+            await asyncio.sleep(0.01)
+        self.http_port = self._http.bound_port
+
+    async def ready(self) -> bool:
+        if self._resources is None:
+            return False
+        if not self._resources.bus.nc.is_connected:
+            return False
+        try:
+            async with self._resources.db.pool.acquire(timeout=2) as conn:
+                await conn.fetchval("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    async def _prune_inbox_periodically(self) -> None:
+        retention_s = max(spec.max_age_s for spec in self.resources.bus.streams())
+        while True:
+            await asyncio.sleep(_INBOX_PRUNE_EVERY_S)
+            with suppress(Exception):
+                async with self.resources.db.transaction() as conn:
+                    await prune_inbox(conn, older_than_s=retention_s)
+
+    async def stop(self) -> None:
+        grace = self.settings.shutdown_grace_s
+        if self._grpc is not None:
+            await self._grpc.set_serving(False)
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+        await asyncio.gather(*(c.stop(grace) for c in self._consumers))
+        if self._relay is not None:
+            await self._relay.stop()
+        for hook in self._components.on_stop:
+            await hook()
+        if self._grpc is not None:
+            await self._grpc.stop(grace)
+        if self._http is not None and self._http_task is not None:
+            self._http.should_exit = True
+            await self._http_task
+        if self._resources is not None:
+            await self._resources.bus.close()
+            await self._resources.db.close()
+        log.info("service stopped")
+
+
+async def serve(definition: ServiceDefinition[S], settings: S) -> None:
+    """Run until SIGTERM or SIGINT, then stop gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    service = RunningService(definition, settings)
+    await service.start()
+    await stop.wait()
+    log.info("stopping on signal")
+    await service.stop()
+
+
+def main(definition: ServiceDefinition[S], settings_type: type[S]) -> None:
+    """Console entry point: load settings (failing fast with one clear line), then serve."""
+    try:
+        settings = settings_type()
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        sys.exit(f"reelforge-{definition.name}: invalid configuration: {errors}")
+    configure_logging(definition.name, settings.log_level)
+    asyncio.run(serve(definition, settings))

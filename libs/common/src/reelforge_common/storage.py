@@ -1,0 +1,163 @@
+"""Object storage over any S3 API through the ``minio`` SDK.
+
+A service writes only under its own prefix, with the tenant as the next key
+segment: ``<service>/<tenant_id>/...``. Keys of other services' objects
+arrive in events and may be read. The SDK is synchronous; calls run in a
+worker thread so the event loop never blocks on S3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import BinaryIO
+
+from minio import Minio
+from minio.deleteobjects import DeleteObject
+from minio.error import S3Error
+
+from reelforge_common.settings import ServiceSettings
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
+_PART_SIZE = 16 * 1024 * 1024
+_NOT_FOUND = {"NoSuchKey", "NoSuchObject", "NoSuchBucket"}
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str
+    content_type: str
+
+
+class ObjectStore:
+    """One service's view of the bucket."""
+
+    def __init__(
+        self, client: Minio, *, bucket: str, service: str, max_presign: timedelta = timedelta(hours=1)
+    ) -> None:
+        self._client = client
+        self.bucket = bucket
+        self.service = service
+        self.max_presign = max_presign
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings, service: str) -> ObjectStore:
+        client = Minio(
+            settings.s3_endpoint,
+            access_key=settings.s3_access_key.get_secret_value(),
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            region=settings.s3_region,
+        )
+        return cls(client, bucket=settings.s3_bucket, service=service)
+
+    def key(self, tenant_id: str, *parts: str) -> str:
+        """``<service>/<tenant>/<parts...>``; refuses segments that could
+        escape the tenant's folder."""
+        segments = [tenant_id, *parts]
+        for segment in segments:
+            if not _SEGMENT.match(segment) or ".." in segment:
+                raise ValueError(f"invalid object key segment: {segment!r}")
+        return "/".join([self.service, *segments])
+
+    def tenant_prefix(self, tenant_id: str) -> str:
+        return self.key(tenant_id) + "/"
+
+    def _own(self, key: str) -> str:
+        if not key.startswith(self.service + "/"):
+            raise PermissionError(f"{self.service} may not write {key!r}: outside its prefix")
+        return key
+
+    async def ensure_bucket(self) -> None:
+        if not await asyncio.to_thread(self._client.bucket_exists, self.bucket):
+            try:
+                await asyncio.to_thread(self._client.make_bucket, self.bucket)
+            except S3Error as exc:
+                if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                    raise
+
+    async def put_stream(
+        self, key: str, stream: BinaryIO, *, content_type: str = "application/octet-stream", length: int = -1
+    ) -> ObjectInfo:
+        """Upload from a readable stream; with ``length=-1`` (unknown) the SDK
+        sends a multipart upload in fixed-size parts, holding one part in memory."""
+        result = await asyncio.to_thread(
+            self._client.put_object,
+            self.bucket,
+            self._own(key),
+            stream,
+            length,
+            content_type=content_type,
+            part_size=_PART_SIZE,
+        )
+        info = await self.stat(key)
+        assert info is not None, f"{result.object_name} vanished right after upload"
+        return info
+
+    async def put_file(self, key: str, path: str, *, content_type: str = "application/octet-stream") -> None:
+        await asyncio.to_thread(
+            self._client.fput_object, self.bucket, self._own(key), path, content_type=content_type, part_size=_PART_SIZE
+        )
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        try:
+            obj = await asyncio.to_thread(self._client.stat_object, self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _NOT_FOUND:
+                return None
+            raise
+        return ObjectInfo(key=key, size=obj.size or 0, etag=obj.etag or "", content_type=obj.content_type or "")
+
+    async def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
+        """Stream an object's bytes without holding it in memory."""
+        response = await asyncio.to_thread(self._client.get_object, self.bucket, key)
+        try:
+            while chunk := await asyncio.to_thread(response.read, chunk_size):
+                yield chunk
+        finally:
+            response.close()
+            response.release_conn()
+
+    async def download(self, key: str, path: str) -> None:
+        await asyncio.to_thread(self._client.fget_object, self.bucket, key, path)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix`` (one of this service's own)."""
+        self._own(prefix)
+
+        def _delete() -> int:
+            names = [o.object_name for o in self._client.list_objects(self.bucket, prefix=prefix, recursive=True)]
+            errors = list(self._client.remove_objects(self.bucket, (DeleteObject(n) for n in names if n)))
+            if errors:
+                raise RuntimeError(f"could not delete {len(errors)} objects under {prefix}: {errors[0]}")
+            return len(names)
+
+        return await asyncio.to_thread(_delete)
+
+    def _expiry(self, expires: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= expires <= self.max_presign:
+            raise ValueError(f"presigned URL expiry must be between 1 s and {self.max_presign}")
+        return expires
+
+    async def presigned_get(
+        self, key: str, expires: timedelta = timedelta(minutes=15), *, request_date: datetime | None = None
+    ) -> str:
+        """A URL allowing one GET of ``key`` until it expires."""
+        return await asyncio.to_thread(
+            self._client.presigned_get_object,
+            self.bucket,
+            key,
+            expires=self._expiry(expires),
+            request_date=request_date,
+        )
+
+    async def presigned_put(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
+        """A URL allowing one PUT to ``key`` (one of this service's) until it expires."""
+        return await asyncio.to_thread(
+            self._client.presigned_put_object, self.bucket, self._own(key), expires=self._expiry(expires)
+        )

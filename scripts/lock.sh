@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Re-resolve every dependency to its newest allowed version and write
+# constraints.txt (the lock file). Review the diff before committing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3.11 -m venv "$tmp/venv"
+"$tmp/venv/bin/python" -m pip install --quiet --upgrade "pip>=24"
+editables=()
+for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml; do
+  editables+=(-e "$(dirname "$project")")
+done
+# torch is pinned to the CPU build this project is developed against.
+"$tmp/venv/bin/python" -m pip install --quiet -r requirements-dev.txt "${editables[@]}"
+{
+  echo "# Lock file: exact versions of every dependency. Regenerate with \`make lock\`."
+  echo "torch==2.13.0"
+  "$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^torch=='
+} > constraints.txt
+echo "lock: wrote constraints.txt"

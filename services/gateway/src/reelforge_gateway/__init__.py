@@ -1,0 +1,1 @@
+"""The Reelforge API gateway."""

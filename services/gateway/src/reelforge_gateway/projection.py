@@ -1,0 +1,91 @@
+"""How a job event changes the job's row in the read model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import partial
+
+from google.protobuf import any_pb2
+
+from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
+
+# Job kind by event domain where the two differ.
+_KIND_BY_DOMAIN = {"asset": "ingest"}
+_COMPLETED_EVENTS = {"completed", "ingested"}
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class JobUpdate:
+    tenant_id: str
+    job_id: str
+    kind: str
+    status: JobStatus
+    at: datetime
+    resource_id: str = ""
+    stage: str = ""
+    progress: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+def job_kind(event_type: str) -> str:
+    domain = event_type.split(".", 1)[0]
+    return _KIND_BY_DOMAIN.get(domain, domain)
+
+
+def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, payload: any_pb2.Any) -> JobUpdate | None:
+    """The update an event makes to its job, or None if it says nothing about
+    the job's state (an event outside any job, or of an unknown kind)."""
+    if not job_id:
+        return None
+    name = event_type.split(".", 1)[1]
+    update = partial(JobUpdate, tenant_id=tenant_id, job_id=job_id, kind=job_kind(event_type), at=at)
+    if name == "requested":
+        return update(status=JobStatus.QUEUED, progress=0.0)
+    if name == "progress":
+        progress = JobProgress()
+        payload.Unpack(progress)
+        return update(
+            status=JobStatus.RUNNING,
+            stage=progress.stage,
+            progress=min(max(progress.fraction, 0.0), 1.0),
+            resource_id=progress.resource_id,
+        )
+    if name in _COMPLETED_EVENTS:
+        return update(status=JobStatus.SUCCEEDED, stage="done", progress=1.0)
+    if name == "failed":
+        failed = JobFailed()
+        payload.Unpack(failed)
+        return update(
+            status=JobStatus.FAILED,
+            stage=failed.stage,
+            resource_id=failed.resource_id,
+            error_code=failed.code or "failed",
+            error_message=failed.message,
+        )
+    return None
+
+
+def dead_letter_update(*, event_type: str, tenant_id: str, job_id: str, at: datetime, reason: str) -> JobUpdate | None:
+    """A job whose message was dead-lettered has failed, visibly, with the reason."""
+    if not job_id:
+        return None
+    return JobUpdate(
+        tenant_id=tenant_id,
+        job_id=job_id,
+        kind=job_kind(event_type),
+        status=JobStatus.FAILED,
+        at=at,
+        stage=event_type,
+        error_code="dead_lettered",
+        error_message=reason,
+    )

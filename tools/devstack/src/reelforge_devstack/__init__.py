@@ -1,0 +1,1 @@
+"""Reelforge's local stack: real infrastructure as plain processes under ``.stack/``."""
