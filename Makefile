@@ -52,7 +52,7 @@ up: setup  ## start NATS, Postgres, S3 and the services under .stack/
 down:  ## stop what `make up` started
 	@if [ -x $(BIN)/reelforge-stack ]; then $(BIN)/reelforge-stack down; else echo "nothing to stop"; fi
 
-status:  ## health of each part of the local stack
+status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
 bench: setup  ## bus benchmark: libs/common vs bare nats-py

@@ -11,10 +11,11 @@ editables=()
 for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml; do
   editables+=(-e "$(dirname "$project")")
 done
-# torch is pinned to the CPU build this project is developed against.
 "$tmp/venv/bin/python" -m pip install --quiet -r requirements-dev.txt "${editables[@]}"
 {
   echo "# Lock file: exact versions of every dependency. Regenerate with \`make lock\`."
+  # 2.13.0: the release whose CPU wheel development machines carry; any
+  # service that needs torch installs it CPU-only or from its image.
   echo "torch==2.13.0"
   "$tmp/venv/bin/python" -m pip freeze --exclude-editable | grep -v '^torch=='
 } > constraints.txt

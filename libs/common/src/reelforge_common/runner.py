@@ -13,7 +13,6 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Generic, TypeVar
@@ -82,6 +81,7 @@ class RunningService(Generic[S]):
         self._relay: OutboxRelay | None = None
         self._consumers: list[ConsumerRunner] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def resources(self) -> Resources[S]:
@@ -98,7 +98,9 @@ class RunningService(Generic[S]):
             application_name=f"reelforge-{name}",
         )
         await db.migrate(name, self.definition.migrations)
-        bus = await Bus.connect(settings.nats_url, prefix=settings.bus_prefix, name=f"reelforge-{name}")
+        bus = await Bus.connect(
+            settings.nats_url, prefix=settings.bus_prefix, name=f"reelforge-{name}", replicas=settings.stream_replicas
+        )
         await bus.ensure_streams()
         store = None
         if self.definition.uses_object_store:
@@ -145,7 +147,7 @@ class RunningService(Generic[S]):
         self.http_port = self._http.bound_port
 
     async def ready(self) -> bool:
-        if self._resources is None:
+        if self._resources is None or self._stopping:
             return False
         if not self._resources.bus.nc.is_connected:
             return False
@@ -160,11 +162,15 @@ class RunningService(Generic[S]):
         retention_s = max(spec.max_age_s for spec in self.resources.bus.streams())
         while True:
             await asyncio.sleep(_INBOX_PRUNE_EVERY_S)
-            with suppress(Exception):
+            try:
                 async with self.resources.db.transaction() as conn:
-                    await prune_inbox(conn, older_than_s=retention_s)
+                    pruned = await prune_inbox(conn, older_than_s=retention_s)
+                log.info("inbox pruned", extra={"rows": pruned})
+            except Exception as exc:
+                log.warning("inbox pruning failed: %r", exc)
 
     async def stop(self) -> None:
+        self._stopping = True
         grace = self.settings.shutdown_grace_s
         if self._grpc is not None:
             await self._grpc.set_serving(False)

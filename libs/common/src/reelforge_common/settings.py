@@ -8,8 +8,9 @@ error, so a deployment can never run on credentials copied from a README.
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -33,11 +34,14 @@ class ServiceSettings(BaseSettings):
     # Prefix of every subject and stream name; separate deployments (or test
     # runs) can share one NATS cluster without seeing each other.
     bus_prefix: str = Field(default="rf", pattern=r"^[a-z][a-z0-9_]*$")
+    # Replicas of each JetStream stream (3 on a production cluster).
+    stream_replicas: int = Field(default=1, ge=1, le=5)
 
     database_url: SecretStr = SecretStr("")
     # The service's own schema; empty means the service's name.
     database_schema: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,62})?$")
-    database_pool_max: int = Field(default=10, ge=1)
+    # At least 2: the outbox relay holds one connection to LISTEN.
+    database_pool_max: int = Field(default=10, ge=2)
 
     s3_endpoint: str = "127.0.0.1:18333"
     s3_access_key: SecretStr = SecretStr("")
@@ -55,6 +59,13 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["otlp", "none"] = "none"
     otlp_endpoint: str = "http://127.0.0.1:4317"
 
+    @field_validator("bus_prefix")
+    @classmethod
+    def _not_the_dead_letter_prefix(cls, value: str) -> str:
+        if value == "dlq":
+            raise ValueError("'dlq' is reserved for dead-letter subjects")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> ServiceSettings:
         if self.environment == "development":
@@ -64,7 +75,8 @@ class ServiceSettings(BaseSettings):
             for name in ("s3_access_key", "s3_secret_key")
             if getattr(self, name).get_secret_value().strip().lower() in _DEFAULT_SECRETS
         ]
-        if not self.database_url.get_secret_value():
+        database_password = urlsplit(self.database_url.get_secret_value()).password
+        if not database_password or database_password.lower() in _DEFAULT_SECRETS:
             weak.append("database_url")
         if weak:
             names = ", ".join(f"REELFORGE_{n.upper()}" for n in weak)

@@ -1,8 +1,8 @@
 """Tracing and metrics, wired once by the service runner.
 
-Trace context travels as W3C ``traceparent``/``tracestate`` in HTTP headers,
-gRPC metadata, NATS headers and the event envelope, so one request yields one
-trace across every hop. Metrics are named ``reelforge_<service>_<thing>_<unit>``
+Trace context travels as W3C ``traceparent``/``tracestate`` in gRPC metadata,
+NATS headers and the event envelope, so one request yields one trace across
+every hop. Metrics are named ``reelforge_<service>_<thing>_<unit>``
 and live in a per-service registry exposed at ``/metrics``.
 """
 
@@ -22,12 +22,16 @@ _C = TypeVar("_C", Counter, Gauge, Histogram)
 
 
 def configure_tracing(service: str, exporter: str, otlp_endpoint: str) -> None:
-    """Install the process-wide tracer provider (once; later calls keep the first)."""
-    if isinstance(trace.get_tracer_provider(), TracerProvider):
+    """Install the process-wide tracer provider (once; later calls keep the first).
+
+    With no exporter, spans are not recorded at all: the API's non-recording
+    spans still carry an incoming trace id into logs and onward hops, at a
+    fraction of the cost of building spans nobody will read.
+    """
+    if exporter == "none" or isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"reelforge-{service}"}))
-    if exporter == "otlp":
-        provider.add_span_processor(BatchSpanProcessor(_otlp_exporter(otlp_endpoint)))
+    provider.add_span_processor(BatchSpanProcessor(_otlp_exporter(otlp_endpoint)))
     trace.set_tracer_provider(provider)
 
 

@@ -14,6 +14,7 @@ from reelforge_gateway.store import apply_update
 # Job lifecycle events of every domain. The projection is idempotent (updates
 # are ordered by event time), so it needs no inbox.
 _JOB_EVENTS = ("*.requested", "*.progress", "*.completed", "*.failed", "asset.ingested")
+_OWN_CONSUMERS = "gateway-"
 
 
 class JobProjection:
@@ -29,11 +30,18 @@ class JobProjection:
                 durable="gateway-jobs",
                 routes=tuple(Route(t, any_pb2.Any, self.on_job_event) for t in _JOB_EVENTS),
                 concurrency=self._concurrency,
+                # The read model must not lose an update to a database outage:
+                # keep retrying (every 2 minutes after the first few) for hours.
+                max_deliver=100,
             ),
             Subscription(
                 durable="gateway-dead-letters",
-                routes=(Route("*.*", any_pb2.Any, self.on_dead_letter),),
+                # A job fails when its command could not be carried out. Dead
+                # letters of progress or completion events (a projection or a
+                # webhook that failed) say nothing about the job itself.
+                routes=(Route("*.requested", any_pb2.Any, self.on_dead_letter),),
                 dead_letters=True,
+                max_deliver=100,
             ),
         ]
 
@@ -46,9 +54,12 @@ class JobProjection:
             payload=event.payload,
         )
         if update is not None:
-            await apply_update(self._db.pool, update)
+            async with self._db.pool.acquire() as conn:
+                await apply_update(conn, update)
 
     async def on_dead_letter(self, event: Event[any_pb2.Any]) -> None:
+        if event.headers.get("Rf-Dlq-Consumer", "").startswith(_OWN_CONSUMERS):
+            return
         update = dead_letter_update(
             event_type=event.event_type,
             tenant_id=event.tenant_id,
@@ -57,4 +68,5 @@ class JobProjection:
             reason=event.headers.get("Rf-Dlq-Reason", "dead-lettered"),
         )
         if update is not None:
-            await apply_update(self._db.pool, update)
+            async with self._db.pool.acquire() as conn:
+                await apply_update(conn, update)

@@ -6,14 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
+from typing import TypeVar
 
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
+from reelforge_common.bus import PermanentError
 
 # Job kind by event domain where the two differ.
 _KIND_BY_DOMAIN = {"asset": "ingest"}
 _COMPLETED_EVENTS = {"completed", "ingested"}
+_M = TypeVar("_M", bound=Message)
 
 
 class JobStatus(StrEnum):
@@ -52,8 +56,7 @@ def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, pa
     if name == "requested":
         return update(status=JobStatus.QUEUED, progress=0.0)
     if name == "progress":
-        progress = JobProgress()
-        payload.Unpack(progress)
+        progress = _unpack(payload, JobProgress())
         return update(
             status=JobStatus.RUNNING,
             stage=progress.stage,
@@ -63,8 +66,7 @@ def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, pa
     if name in _COMPLETED_EVENTS:
         return update(status=JobStatus.SUCCEEDED, stage="done", progress=1.0)
     if name == "failed":
-        failed = JobFailed()
-        payload.Unpack(failed)
+        failed = _unpack(payload, JobFailed())
         return update(
             status=JobStatus.FAILED,
             stage=failed.stage,
@@ -73,6 +75,12 @@ def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, pa
             error_message=failed.message,
         )
     return None
+
+
+def _unpack(payload: any_pb2.Any, message: _M) -> _M:
+    if not payload.Unpack(message):
+        raise PermanentError(f"expected {message.DESCRIPTOR.full_name}, got {payload.TypeName()}")
+    return message
 
 
 def dead_letter_update(*, event_type: str, tenant_id: str, job_id: str, at: datetime, reason: str) -> JobUpdate | None:

@@ -6,43 +6,56 @@ from typing import Any
 
 import asyncpg
 
+from reelforge_common.db.connection import Connection
 from reelforge_gateway.projection import JobUpdate
 
-# Events can arrive out of order: an update applies only if it is not older
-# than what the row shows, and a finished job never goes back to running.
-_APPLY = """
+# Events arrive out of order (consumers run concurrently): the job's state
+# changes only for an update not older than what the row shows, and a
+# finished job never goes back to running. Events of sub-jobs share the
+# parent's correlation id; only events of the job's own kind move its state
+# (the parent's service reports the sub-jobs' part in its own progress).
+_APPLY_STATE = """
 INSERT INTO jobs AS j (tenant_id, id, kind, resource_id, status, stage, progress,
                        error_code, error_message, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, 0), $8, $9, $10, $10)
+VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::double precision, 0), $8, $9, $10, $10)
 ON CONFLICT (tenant_id, id) DO UPDATE SET
     status = EXCLUDED.status,
-    resource_id = COALESCE(NULLIF(EXCLUDED.resource_id, ''), j.resource_id),
     stage = COALESCE(NULLIF(EXCLUDED.stage, ''), j.stage),
-    progress = COALESCE($7, j.progress),
+    progress = COALESCE($7::double precision, j.progress),
     error_code = EXCLUDED.error_code,
     error_message = EXCLUDED.error_message,
-    created_at = LEAST(j.created_at, EXCLUDED.created_at),
     updated_at = EXCLUDED.updated_at
-WHERE j.updated_at <= EXCLUDED.updated_at AND j.status NOT IN ('succeeded', 'failed')
+WHERE j.kind = EXCLUDED.kind
+  AND j.updated_at <= EXCLUDED.updated_at
+  AND j.status NOT IN ('succeeded', 'failed')
+"""
+
+# Facts that do not change over a job's life fill in whatever the order.
+_APPLY_FACTS = """
+UPDATE jobs SET resource_id = COALESCE(NULLIF(resource_id, ''), $3),
+                created_at = LEAST(created_at, $4)
+WHERE tenant_id = $1 AND id = $2 AND kind = $5
 """
 
 
-async def apply_update(conn: asyncpg.Connection | asyncpg.Pool, update: JobUpdate) -> None:
-    await conn.execute(
-        _APPLY,
-        update.tenant_id,
-        update.job_id,
-        update.kind,
-        update.resource_id,
-        update.status.value,
-        update.stage,
-        update.progress,
-        update.error_code,
-        update.error_message,
-        update.at,
-    )
+async def apply_update(conn: Connection, update: JobUpdate) -> None:
+    async with conn.transaction():
+        await conn.execute(
+            _APPLY_STATE,
+            update.tenant_id,
+            update.job_id,
+            update.kind,
+            update.resource_id,
+            update.status.value,
+            update.stage,
+            update.progress,
+            update.error_code,
+            update.error_message,
+            update.at,
+        )
+        await conn.execute(_APPLY_FACTS, update.tenant_id, update.job_id, update.resource_id, update.at, update.kind)
 
 
-async def get_job(conn: asyncpg.Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:
+async def get_job(conn: Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2", tenant_id, job_id)
     return dict(row) if row is not None else None

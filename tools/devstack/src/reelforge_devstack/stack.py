@@ -7,7 +7,7 @@ import shlex
 from dataclasses import dataclass
 
 from reelforge_devstack.components import Component, NatsServer, PostgresCluster, SeaweedS3, ServiceProcess
-from reelforge_devstack.layout import StackLayout
+from reelforge_devstack.layout import HOST, StackLayout
 
 # gRPC and ops-HTTP port of each service, in start order.
 SERVICE_PORTS = {
@@ -49,9 +49,8 @@ class Stack:
         """Infrastructure named by the caller's environment, when it is not this stack's own."""
         if not all(os.environ.get(k) for k in _EXTERNAL_KEYS):
             return None
-        local = self.layout.infrastructure_env() if (self.layout.dir / "secrets.json").exists() else {}
-        if all(os.environ[k] == local.get(k) for k in _EXTERNAL_KEYS):
-            return None
+        if os.environ["REELFORGE_NATS_URL"] == f"nats://{HOST}:{self.layout.ports['nats']}":
+            return None  # this stack's own, e.g. from a sourced .stack/env
         return {k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ}
 
     def infrastructure(self) -> list[Component]:

@@ -26,15 +26,17 @@ class Bus:
     can stall after a server restart).
     """
 
-    def __init__(self, nc: Client, prefix: str) -> None:
+    def __init__(self, nc: Client, prefix: str, *, replicas: int = 1) -> None:
         self.nc = nc
+        self.replicas = replicas
         self.js: JetStreamContext = nc.jetstream()
         self.prefix = prefix
         self.generation = 0
+        self.closing = False
         self.reconnected = asyncio.Event()
 
     @classmethod
-    async def connect(cls, url: str, *, prefix: str, name: str) -> Bus:
+    async def connect(cls, url: str, *, prefix: str, name: str, replicas: int = 1) -> Bus:
         bus: Bus | None = None
 
         async def on_reconnect() -> None:
@@ -44,7 +46,8 @@ class Bus:
             log.warning("nats reconnected", extra={"url": url})
 
         async def on_disconnect() -> None:
-            log.warning("nats disconnected", extra={"url": url})
+            if bus is not None and not bus.closing:
+                log.warning("nats disconnected", extra={"url": url})
 
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
@@ -59,11 +62,11 @@ class Bus:
             disconnected_cb=on_disconnect,
             error_cb=on_error,
         )
-        bus = cls(nc, prefix)
+        bus = cls(nc, prefix, replicas=replicas)
         return bus
 
     def streams(self) -> tuple[StreamSpec, ...]:
-        return default_streams(self.prefix)
+        return default_streams(self.prefix, replicas=self.replicas)
 
     async def ensure_streams(self) -> None:
         for spec in self.streams():
@@ -83,5 +86,6 @@ class Bus:
         )
 
     async def close(self) -> None:
+        self.closing = True
         if not self.nc.is_closed:
             await self.nc.drain()

@@ -89,11 +89,23 @@ class ConsumerRunner:
         self._patterns = [r for r in subscription.routes if "*" in r.event_type]
         self._tracer = trace.get_tracer("reelforge.bus")
         self._inflight: dict[asyncio.Task[None], _InFlight] = {}
+        # Fetch again once half the slots are free: refilling one slot at a
+        # time would cost a server round trip per message.
+        self._refill_at = max(1, subscription.concurrency // 2)
+        self._slots_free = asyncio.Event()
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._handled = metrics.counter("bus_messages_total", "Messages processed by outcome.", ["consumer", "outcome"])
-        self._duration = metrics.histogram("bus_handler_duration_seconds", "Handler time per message.", ["consumer"])
-        self._rebinds = metrics.counter("bus_rebinds_total", "Pull subscriptions re-created.", ["consumer"])
+        handled = metrics.counter("bus_messages_total", "Messages processed by outcome.", ["consumer", "outcome"])
+        self._handled = {
+            outcome: handled.labels(subscription.durable, outcome)
+            for outcome in ("acked", "retried", "dead_lettered", "dead_letter_failed", "dropped")
+        }
+        self._duration = metrics.histogram(
+            "bus_handler_duration_seconds", "Handler time per message.", ["consumer"]
+        ).labels(subscription.durable)
+        self._rebinds = metrics.counter("bus_rebinds_total", "Pull subscriptions re-created.", ["consumer"]).labels(
+            subscription.durable
+        )
 
     @property
     def durable(self) -> str:
@@ -150,13 +162,15 @@ class ConsumerRunner:
                 with suppress(Exception):
                     await psub.unsubscribe()
             if not self._stopping.is_set():
-                self._rebinds.labels(self._sub.durable).inc()
+                self._rebinds.inc()
 
     async def _pull(self, psub: JetStreamContext.PullSubscription, generation: int) -> None:
         while not self._stopping.is_set() and self._bus.generation == generation:
             free = self._sub.concurrency - len(self._inflight)
-            if free <= 0:
-                await asyncio.wait(list(self._inflight), return_when=asyncio.FIRST_COMPLETED)
+            if free < self._refill_at:
+                self._slots_free.clear()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._slots_free.wait(), 0.5)
                 continue
             try:
                 # The outer bound is a watchdog: a fetch that outlives its own
@@ -173,7 +187,12 @@ class ConsumerRunner:
             for msg in msgs:
                 task = asyncio.create_task(self._process(msg))
                 self._inflight[task] = _InFlight(msg)
-                task.add_done_callback(self._inflight.pop)
+                task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.pop(task)
+        if self._sub.concurrency - len(self._inflight) >= self._refill_at:
+            self._slots_free.set()
 
     async def _pause(self, seconds: float) -> None:
         with suppress(TimeoutError):
@@ -194,8 +213,8 @@ class ConsumerRunner:
     async def _process(self, msg: Msg) -> None:
         started = time.perf_counter()
         outcome = await self._dispatch(msg)
-        self._handled.labels(self._sub.durable, outcome).inc()
-        self._duration.labels(self._sub.durable).observe(time.perf_counter() - started)
+        self._handled[outcome].inc()
+        self._duration.observe(time.perf_counter() - started)
 
     async def _dispatch(self, msg: Msg) -> str:
         attempt = msg.metadata.num_delivered or 1
@@ -240,6 +259,14 @@ class ConsumerRunner:
         return route
 
     async def _dead_letter(self, msg: Msg, attempts: int, reason: str) -> str:
+        if self._sub.dead_letters:
+            # Already in the dead-letter stream: there is nowhere further to go.
+            log.error(
+                "dead letter dropped by its consumer",
+                extra={"consumer": self._sub.durable, "subject": msg.subject, "reason": reason},
+            )
+            await msg.term()
+            return "dropped"
         meta = msg.metadata
         headers = {
             **(msg.headers or {}),

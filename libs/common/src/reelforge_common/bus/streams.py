@@ -2,8 +2,8 @@
 
 Streams are file-backed and replicated as configured. Durability against a
 crash also needs the server-side ``jetstream { sync_interval: always }``
-(Jepsen lost acknowledged writes with the lazy default); the local stack and
-the deployment manifests set it.
+(Jepsen lost acknowledged writes with the lazy default): the local stack sets
+it, and every deployment must.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._channel = f"{db.schema}_outbox"
         self._published = metrics.counter("outbox_published_total", "Outbox events relayed to the bus.")
         self._errors = metrics.counter("outbox_relay_errors_total", "Failed relay passes.")
 
@@ -94,23 +95,31 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
                 self._wake.clear()
         if listener is not None:
-            await self._db.pool.release(listener)
+            await self._release(listener)
 
     async def _listen(self, stale: asyncpg.pool.PoolConnectionProxy | None) -> asyncpg.pool.PoolConnectionProxy | None:
         """Hold one pooled connection LISTENing for outbox inserts, replacing a
         stale one; until that works, the idle poll alone drives the relay."""
         if stale is not None:
-            with suppress(Exception):
-                await self._db.pool.release(stale)
+            await self._release(stale)
         try:
             conn = await self._db.pool.acquire()
         except Exception as exc:
             log.warning("outbox listener unavailable, polling: %r", exc)
             return None
         try:
-            await conn.add_listener(f"{self._db.schema}_outbox", lambda *_: self._wake.set())
+            await conn.add_listener(self._channel, self._on_notify)
         except Exception as exc:
             await self._db.pool.release(conn)
             log.warning("outbox listener unavailable, polling: %r", exc)
             return None
         return conn
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _release(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+        with suppress(Exception):
+            await conn.remove_listener(self._channel, self._on_notify)
+        with suppress(Exception):
+            await self._db.pool.release(conn)

@@ -1,0 +1,36 @@
+"""Child process for the relay crash test: relays the outbox, and SIGKILLs
+itself once every row is published but before the relay deletes them."""
+
+import asyncio
+import os
+import signal
+import sys
+
+from reelforge.events.v1.envelope_pb2 import Envelope
+from reelforge_common.bus import Bus
+from reelforge_common.db import Database, OutboxRelay
+from reelforge_common.settings import ServiceSettings
+from reelforge_common.telemetry import Metrics
+
+
+async def main(rows: int) -> None:
+    settings = ServiceSettings()
+    db = await Database.connect(settings.database_url.get_secret_value(), schema=settings.database_schema)
+    bus = await Bus.connect(settings.nats_url, prefix=settings.bus_prefix, name="relay-crash")
+    publish = bus.publish
+    published = 0
+
+    async def publish_then_die(envelope: Envelope, *, ack_timeout_s: float = 5.0) -> object:
+        nonlocal published
+        ack = await publish(envelope, ack_timeout_s=ack_timeout_s)
+        published += 1
+        if published == rows:
+            print("published all, dying", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return ack
+
+    bus.publish = publish_then_die  # type: ignore[method-assign]
+    await OutboxRelay(db, bus, Metrics("child"), batch=rows).relay_once()
+
+
+asyncio.run(main(int(sys.argv[1])))

@@ -1,0 +1,51 @@
+"""Migrations under concurrency and change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import start_script
+
+from reelforge_common.db import Database
+from reelforge_common.db.migrations import MigrationError
+
+# Not idempotent on purpose: applied twice, it fails (duplicate table) and
+# the counter shows it.
+_SLOW_MIGRATION = """
+CREATE TABLE applied_counter (n integer NOT NULL);
+SELECT pg_sleep(0.5);
+INSERT INTO applied_counter VALUES (1);
+"""
+
+
+async def test_migrations_started_by_two_processes_at_once_apply_once(
+    db: Database, child_env: dict[str, str], tmp_path: Path
+) -> None:
+    (tmp_path / "0001_counter.sql").write_text(_SLOW_MIGRATION)
+    (tmp_path / "0002_more.sql").write_text("ALTER TABLE applied_counter ADD COLUMN note text;")
+    children = [await start_script("migrate", child_env, str(tmp_path)) for _ in range(2)]
+    outputs = [(await child.communicate())[0].decode() for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+
+    applied_by = [line for out in outputs for line in out.splitlines() if line.startswith("applied=")]
+    assert sorted(applied_by) == ["applied=", "applied=common/0001_outbox_inbox,svc/0001_counter,svc/0002_more"]
+    assert await db.pool.fetchval("SELECT count(*) FROM applied_counter") == 1
+    rows = await db.pool.fetch("SELECT component, version FROM schema_migrations ORDER BY 1, 2")
+    assert [tuple(r) for r in rows] == [("common", 1), ("svc", 1), ("svc", 2)]
+
+
+async def test_editing_an_applied_migration_is_refused(db: Database, tmp_path: Path) -> None:
+    migration = tmp_path / "0001_t.sql"
+    migration.write_text("CREATE TABLE t (id int);")
+    assert await db.migrate("svc", tmp_path) == ["common/0001_outbox_inbox", "svc/0001_t"]
+    assert await db.migrate("svc", tmp_path) == []
+    migration.write_text("CREATE TABLE t (id bigint);")
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        await db.migrate("svc", tmp_path)
+
+
+async def test_badly_named_migration_file_is_refused(db: Database, tmp_path: Path) -> None:
+    (tmp_path / "create_things.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
+        await db.migrate("svc", tmp_path)

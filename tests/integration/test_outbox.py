@@ -1,0 +1,124 @@
+"""The outbox relay and inbox against real Postgres and JetStream."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from support import start_script, wait_for
+
+from reelforge.events.v1.jobs_pb2 import JobProgress
+from reelforge_common.bus import Bus, new_envelope
+from reelforge_common.bus.subjects import events_stream
+from reelforge_common.db import Database, OutboxRelay, add_to_outbox, first_delivery
+from reelforge_common.telemetry import Metrics
+
+
+def _progress(n: int) -> object:
+    return new_envelope(
+        event_type="transcription.progress",
+        tenant_id="acme",
+        payload=JobProgress(stage="transcribing", fraction=n / 1000),
+        producer="test",
+        correlation_id="job-1",
+    )
+
+
+async def _stream_event_ids(bus: Bus) -> list[str]:
+    """Every event id in the test's events stream, in stream order."""
+    from reelforge.events.v1.envelope_pb2 import Envelope
+
+    info = await bus.js.stream_info(events_stream(bus.prefix))
+    ids = []
+    for seq in range(info.state.first_seq, info.state.last_seq + 1):
+        raw = await bus.js.get_msg(events_stream(bus.prefix), seq)
+        envelope = Envelope()
+        envelope.ParseFromString(raw.data or b"")
+        ids.append(envelope.event_id)
+    return ids
+
+
+async def _outbox_rows(db: Database) -> int:
+    return int(await db.pool.fetchval("SELECT count(*) FROM outbox"))
+
+
+async def test_committed_events_are_relayed_and_rolled_back_ones_never(bus: Bus, db: Database) -> None:
+    await db.migrate("test", None)
+    kept = [_progress(i) for i in range(3)]
+    async with db.transaction() as conn:
+        for envelope in kept:
+            await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
+    try:
+        async with db.transaction() as conn:
+            await add_to_outbox(conn, _progress(99))  # type: ignore[arg-type]
+            raise RuntimeError("the state change failed")
+    except RuntimeError:
+        pass
+
+    assert await OutboxRelay(db, bus, Metrics("test")).relay_once() == 3
+    assert await _stream_event_ids(bus) == [e.event_id for e in kept]  # type: ignore[attr-defined]
+    assert await _outbox_rows(db) == 0
+
+
+async def test_relay_killed_between_publish_and_delete_loses_nothing_and_duplicates_nothing(
+    bus: Bus, db: Database, child_env: dict[str, str]
+) -> None:
+    await db.migrate("test", None)
+    events = [_progress(i) for i in range(20)]
+    async with db.transaction() as conn:
+        for envelope in events:
+            await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
+
+    child = await start_script("relay_dies_after_publish", child_env, str(len(events)))
+    assert await child.wait() == -9
+    assert await _outbox_rows(db) == len(events), "the killed relay must not have deleted its rows"
+    assert len(await _stream_event_ids(bus)) == len(events)
+
+    assert await OutboxRelay(db, bus, Metrics("test")).relay_once() == len(events)
+    assert await _outbox_rows(db) == 0
+    assert await _stream_event_ids(bus) == [e.event_id for e in events]  # type: ignore[attr-defined]
+
+
+async def test_relays_skip_no_row_when_concurrent_writers_commit_out_of_order(bus: Bus, db: Database) -> None:
+    await db.migrate("test", None)
+    rng = random.Random(7)
+    written: list[str] = []
+
+    async def writer(n: int) -> None:
+        for i in range(25):
+            async with db.transaction() as conn:
+                for j in range(rng.randint(1, 3)):
+                    envelope = _progress(n * 100 + i * 3 + j)
+                    await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
+                    written.append(envelope.event_id)  # type: ignore[attr-defined]
+                # Hold the transaction open: identity values commit out of order.
+                await asyncio.sleep(rng.uniform(0, 0.03))
+
+    relays = [OutboxRelay(db, bus, Metrics("test"), batch=7, idle_poll_s=0.05) for _ in range(2)]
+    for relay in relays:
+        await relay.start()
+    await asyncio.gather(*(writer(n) for n in range(6)))
+
+    async def all_relayed() -> bool:
+        return await _outbox_rows(db) == 0
+
+    await wait_for(all_relayed, what="outbox to drain")
+    for relay in relays:
+        await relay.stop()
+    relayed = await _stream_event_ids(bus)
+    assert sorted(relayed) == sorted(written)
+
+
+async def test_inbox_admits_an_event_once_and_forgets_a_rolled_back_claim(db: Database) -> None:
+    await db.migrate("test", None)
+    try:
+        async with db.transaction() as conn:
+            assert await first_delivery(conn, consumer="c", event_id="00000000-0000-0000-0000-000000000001")
+            raise RuntimeError("effect failed")
+    except RuntimeError:
+        pass
+    async with db.transaction() as conn:
+        assert await first_delivery(conn, consumer="c", event_id="00000000-0000-0000-0000-000000000001")
+    async with db.transaction() as conn:
+        assert not await first_delivery(conn, consumer="c", event_id="00000000-0000-0000-0000-000000000001")
+        assert await first_delivery(conn, consumer="other", event_id="00000000-0000-0000-0000-000000000001")
