@@ -78,6 +78,8 @@ class NatsServer:
         return f"nats://{HOST}:{self.port}"
 
     def healthy(self) -> bool:
+        if self.daemon.pid() is None:
+            return False  # whatever answers on the port is not this stack's server
         try:
             url = f"http://{HOST}:{self.monitor_port}/healthz?js-enabled-only=true"
             with urllib.request.urlopen(url, timeout=1) as response:
@@ -86,7 +88,7 @@ class NatsServer:
             return False
 
     def start(self) -> None:
-        if self.daemon.pid() is not None and self.healthy():
+        if self.healthy():
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "nats.conf"
