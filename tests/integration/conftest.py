@@ -54,15 +54,17 @@ def uid() -> str:
 @pytest.fixture
 def settings(stack_env: dict[str, str], uid: str) -> ServiceSettings:
     """Settings for code under test: the stack's endpoints, this test's prefix and schema."""
-    return ServiceSettings(
-        nats_url=stack_env["REELFORGE_NATS_URL"],
-        database_url=stack_env["REELFORGE_DATABASE_URL"],
-        s3_endpoint=stack_env["REELFORGE_S3_ENDPOINT"],
-        s3_access_key=stack_env["REELFORGE_S3_ACCESS_KEY"],
-        s3_secret_key=stack_env["REELFORGE_S3_SECRET_KEY"],
-        s3_bucket=stack_env["REELFORGE_S3_BUCKET"],
-        bus_prefix=uid,
-        database_schema=uid,
+    return ServiceSettings.model_validate(
+        {
+            "nats_url": stack_env["REELFORGE_NATS_URL"],
+            "database_url": stack_env["REELFORGE_DATABASE_URL"],
+            "s3_endpoint": stack_env["REELFORGE_S3_ENDPOINT"],
+            "s3_access_key": stack_env["REELFORGE_S3_ACCESS_KEY"],
+            "s3_secret_key": stack_env["REELFORGE_S3_SECRET_KEY"],
+            "s3_bucket": stack_env["REELFORGE_S3_BUCKET"],
+            "bus_prefix": uid,
+            "database_schema": uid,
+        }
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.protobuf.message import Message
@@ -91,7 +93,7 @@ def subscription(
 EFFECTS_TABLE = "CREATE TABLE IF NOT EXISTS effects (event_id uuid PRIMARY KEY, applied_at timestamptz DEFAULT now())"
 
 
-async def apply_effect_once(db: Database, event: Event[Message], consumer: str = "effects") -> bool:
+async def apply_effect_once(db: Database, event: Event[Any], consumer: str = "effects") -> bool:
     """A consumer's effect, recorded with the inbox in one transaction.
     Returns False when the event had already been applied."""
     async with db.transaction() as conn:
@@ -99,3 +101,10 @@ async def apply_effect_once(db: Database, event: Event[Message], consumer: str =
             return False
         await conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.event_id)
     return True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

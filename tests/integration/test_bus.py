@@ -4,13 +4,13 @@ drain, and recovery from NATS restarts and killed consumers."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 from support import (
     EFFECTS_TABLE,
     Recorder,
     apply_effect_once,
+    free_port,
     read_until,
     run_consumer,
     start_script,
@@ -18,6 +18,7 @@ from support import (
     wait_for,
 )
 
+from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge.events.v1.jobs_pb2 import JobProgress
 from reelforge.events.v1.transcription_pb2 import TranscriptionRequested
 from reelforge_common.bus import Bus, Event, PermanentError, Route, Subscription, new_envelope
@@ -27,7 +28,7 @@ from reelforge_devstack.components import NatsServer
 from reelforge_devstack.layout import StackLayout
 
 
-def _request(tenant: str = "acme", asset: str = "a1", job: str = "job-1") -> object:
+def _request(tenant: str = "acme", asset: str = "a1", job: str = "job-1") -> Envelope:
     return new_envelope(
         event_type="transcription.requested",
         tenant_id=tenant,
@@ -44,7 +45,7 @@ async def _dead_letters(bus: Bus) -> int:
 
 async def _settled(bus: Bus, durable: str) -> bool:
     info = await bus.js.consumer_info(events_stream(bus.prefix), durable)
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
 async def test_event_published_twice_is_stored_and_handled_once(bus: Bus) -> None:
@@ -177,17 +178,11 @@ async def test_stop_lets_in_flight_handlers_finish_and_ack(bus: Bus) -> None:
     assert await _settled(bus, "drain")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_consumption_resumes_after_nats_is_killed_and_restarted(tmp_path: Path, uid: str) -> None:
     server = NatsServer(
         StackLayout(root=tmp_path, ports={}),
-        port=_free_port(),
-        monitor_port=_free_port(),
+        port=free_port(),
+        monitor_port=free_port(),
         data_dir=tmp_path / "nats",
         name="nats-restart",
     )
@@ -227,10 +222,10 @@ async def _has_at_least(items: set[str], count: int) -> bool:
     return len(items) >= count
 
 
-async def _publish_when_reconnected(bus: Bus, envelope: object) -> None:
+async def _publish_when_reconnected(bus: Bus, envelope: Envelope) -> None:
     for _ in range(100):
         try:
-            await bus.publish(envelope, ack_timeout_s=1.0)  # type: ignore[arg-type]
+            await bus.publish(envelope, ack_timeout_s=1.0)
             return
         except Exception:
             await asyncio.sleep(0.1)

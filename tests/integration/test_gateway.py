@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 from datetime import UTC, datetime, timedelta
 
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from support import Recorder, run_consumer, subscription, wait_for
+from support import Recorder, free_port, run_consumer, subscription, wait_for
 
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
 from reelforge.events.v1.pose_pb2 import PoseRequested
@@ -128,16 +127,10 @@ async def test_read_model_ignores_stale_updates_and_never_reopens_a_finished_job
     assert row["created_at"] == t0 + timedelta(seconds=1)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_gateway_process_starts_logs_json_and_stops_cleanly_on_sigterm(
     child_env: dict[str, str], bus: Bus, db: Database
 ) -> None:
-    grpc_port, http_port = _free_port(), _free_port()
+    grpc_port, http_port = free_port(), free_port()
     env = {**child_env, "REELFORGE_GRPC_PORT": str(grpc_port), "REELFORGE_HTTP_PORT": str(http_port)}
     proc = await asyncio.create_subprocess_exec(
         "reelforge-gateway", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE

@@ -7,6 +7,7 @@ import random
 
 from support import start_script, wait_for
 
+from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge.events.v1.jobs_pb2 import JobProgress
 from reelforge_common.bus import Bus, new_envelope
 from reelforge_common.bus.subjects import events_stream
@@ -14,7 +15,7 @@ from reelforge_common.db import Database, OutboxRelay, add_to_outbox, first_deli
 from reelforge_common.telemetry import Metrics
 
 
-def _progress(n: int) -> object:
+def _progress(n: int) -> Envelope:
     return new_envelope(
         event_type="transcription.progress",
         tenant_id="acme",
@@ -26,8 +27,6 @@ def _progress(n: int) -> object:
 
 async def _stream_event_ids(bus: Bus) -> list[str]:
     """Every event id in the test's events stream, in stream order."""
-    from reelforge.events.v1.envelope_pb2 import Envelope
-
     info = await bus.js.stream_info(events_stream(bus.prefix))
     ids = []
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
@@ -47,16 +46,16 @@ async def test_committed_events_are_relayed_and_rolled_back_ones_never(bus: Bus,
     kept = [_progress(i) for i in range(3)]
     async with db.transaction() as conn:
         for envelope in kept:
-            await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
+            await add_to_outbox(conn, envelope)
     try:
         async with db.transaction() as conn:
-            await add_to_outbox(conn, _progress(99))  # type: ignore[arg-type]
+            await add_to_outbox(conn, _progress(99))
             raise RuntimeError("the state change failed")
     except RuntimeError:
         pass
 
     assert await OutboxRelay(db, bus, Metrics("test")).relay_once() == 3
-    assert await _stream_event_ids(bus) == [e.event_id for e in kept]  # type: ignore[attr-defined]
+    assert await _stream_event_ids(bus) == [e.event_id for e in kept]
     assert await _outbox_rows(db) == 0
 
 
@@ -67,7 +66,7 @@ async def test_relay_killed_between_publish_and_delete_loses_nothing_and_duplica
     events = [_progress(i) for i in range(20)]
     async with db.transaction() as conn:
         for envelope in events:
-            await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
+            await add_to_outbox(conn, envelope)
 
     child = await start_script("relay_dies_after_publish", child_env, str(len(events)))
     assert await child.wait() == -9
@@ -76,7 +75,7 @@ async def test_relay_killed_between_publish_and_delete_loses_nothing_and_duplica
 
     assert await OutboxRelay(db, bus, Metrics("test")).relay_once() == len(events)
     assert await _outbox_rows(db) == 0
-    assert await _stream_event_ids(bus) == [e.event_id for e in events]  # type: ignore[attr-defined]
+    assert await _stream_event_ids(bus) == [e.event_id for e in events]
 
 
 async def test_relays_skip_no_row_when_concurrent_writers_commit_out_of_order(bus: Bus, db: Database) -> None:
@@ -89,8 +88,8 @@ async def test_relays_skip_no_row_when_concurrent_writers_commit_out_of_order(bu
             async with db.transaction() as conn:
                 for j in range(rng.randint(1, 3)):
                     envelope = _progress(n * 100 + i * 3 + j)
-                    await add_to_outbox(conn, envelope)  # type: ignore[arg-type]
-                    written.append(envelope.event_id)  # type: ignore[attr-defined]
+                    await add_to_outbox(conn, envelope)
+                    written.append(envelope.event_id)
                 # Hold the transaction open: identity values commit out of order.
                 await asyncio.sleep(rng.uniform(0, 0.03))
 

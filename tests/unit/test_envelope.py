@@ -2,13 +2,14 @@ import pytest
 from google.protobuf import any_pb2
 from opentelemetry import trace
 
+from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge.events.v1.jobs_pb2 import JobProgress
 from reelforge.events.v1.transcription_pb2 import TranscriptionRequested
 from reelforge_common.bus import Event, PermanentError, new_envelope
 from reelforge_common.bus.envelope import decode_envelope
 
 
-def _envelope() -> object:
+def _envelope() -> Envelope:
     return new_envelope(
         event_type="transcription.requested",
         tenant_id="acme",
@@ -21,7 +22,7 @@ def _envelope() -> object:
 
 def test_envelope_round_trips_with_its_payload_and_metadata() -> None:
     envelope = _envelope()
-    decoded = decode_envelope(envelope.SerializeToString())  # type: ignore[attr-defined]
+    decoded = decode_envelope(envelope.SerializeToString())
     event = Event.from_envelope(decoded, TranscriptionRequested, subject="s", attempt=2, headers={"h": "v"})
     assert event.payload.asset_id == "a1"
     assert (event.event_type, event.tenant_id, event.correlation_id, event.causation_id) == (
@@ -38,18 +39,18 @@ def test_envelope_carries_the_current_trace_context() -> None:
     with trace.get_tracer("test").start_as_current_span("request") as span:
         envelope = _envelope()
     trace_id = format(span.get_span_context().trace_id, "032x")
-    assert trace_id in envelope.trace_context["traceparent"]  # type: ignore[attr-defined]
+    assert trace_id in envelope.trace_context["traceparent"]
 
 
 def test_payload_of_another_type_is_a_permanent_error() -> None:
     envelope = _envelope()
     with pytest.raises(PermanentError, match=r"expected reelforge\.events\.v1\.JobProgress"):
-        Event.from_envelope(envelope, JobProgress, subject="s", attempt=1, headers={})  # type: ignore[arg-type]
+        Event.from_envelope(envelope, JobProgress, subject="s", attempt=1, headers={})
 
 
 def test_an_any_route_receives_the_packed_payload() -> None:
     envelope = _envelope()
-    event = Event.from_envelope(envelope, any_pb2.Any, subject="s", attempt=1, headers={})  # type: ignore[arg-type]
+    event = Event.from_envelope(envelope, any_pb2.Any, subject="s", attempt=1, headers={})
     assert event.payload.Is(TranscriptionRequested.DESCRIPTOR)
 
 

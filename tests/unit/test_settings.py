@@ -15,7 +15,7 @@ def test_development_runs_without_secrets() -> None:
 
 
 def test_production_with_real_secrets_starts() -> None:
-    assert ServiceSettings(environment="production", **_STRONG).environment == "production"
+    assert ServiceSettings.model_validate({"environment": "production", **_STRONG}).environment == "production"
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_production_with_real_secrets_starts() -> None:
 )
 def test_production_refuses_missing_or_default_secrets_naming_the_variable(field: str, value: str) -> None:
     with pytest.raises(ValidationError, match=f"REELFORGE_{field.upper()}"):
-        ServiceSettings(environment="production", **{**_STRONG, field: value})
+        ServiceSettings.model_validate({"environment": "production", **_STRONG, field: value})
 
 
 def test_settings_come_from_reelforge_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,4 +44,4 @@ def test_settings_come_from_reelforge_environment_variables(monkeypatch: pytest.
 )
 def test_values_that_would_break_the_bus_or_the_relay_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
-        ServiceSettings(**{field: value})
+        ServiceSettings.model_validate({field: value})

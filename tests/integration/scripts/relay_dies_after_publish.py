@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 
+from nats.js.api import PubAck
+
 from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database, OutboxRelay
@@ -20,7 +22,7 @@ async def main(rows: int) -> None:
     publish = bus.publish
     published = 0
 
-    async def publish_then_die(envelope: Envelope, *, ack_timeout_s: float = 5.0) -> object:
+    async def publish_then_die(envelope: Envelope, *, ack_timeout_s: float = 5.0) -> PubAck:
         nonlocal published
         ack = await publish(envelope, ack_timeout_s=ack_timeout_s)
         published += 1
