@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("destroy", help="stop everything and delete .stack/ (all local data)")
     args = parser.parse_args(argv)
 
-    stack = Stack(StackLayout.discover())
+    try:
+        stack = Stack(StackLayout.discover())
+    except ValueError as exc:
+        print(f"reelforge-stack: {exc}", file=sys.stderr)
+        return 2
     try:
         if args.command == "up":
             _prerequisites()
@@ -43,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if states and all(s.healthy for s in states) else 1
         elif args.command == "destroy":
             stack.down()
+            postgres = stack.layout.dir / "postgres"
+            if postgres.is_symlink():  # the cluster lives outside the checkout
+                shutil.rmtree(postgres.resolve(), ignore_errors=True)
             shutil.rmtree(stack.layout.dir, ignore_errors=True)
             print(f"removed {stack.layout.dir}")
     except MissingPrerequisiteError as exc:

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Protocol
@@ -133,63 +134,85 @@ class PostgresCluster:
     def __init__(self, layout: StackLayout) -> None:
         self.layout = layout
         self.port = layout.ports["postgres"]
-        self.base = layout.dir / "postgres"
-        self.data = self.base / "data"
-        self.sockets = self.base / "run"
-        self.log = layout.logs / "postgres.log"
+        self.link = layout.dir / "postgres"
+
+    @property
+    def home(self) -> Path:
+        """The cluster's folder: .stack/postgres, or where that link points."""
+        return self.link.resolve()
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
 
     def address(self) -> str:
         return f"postgresql://{DB_USER}@{HOST}:{self.port}/{DATABASE}"
 
-    def _as_owner(self, argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    def _as_owner(self, argv: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         if os.geteuid() == 0:
             argv = ["runuser", "-u", "postgres", "--", *argv]
-        return subprocess.run(argv, check=True, text=True, capture_output=True, **kwargs)  # type: ignore[call-overload,no-any-return]
+        result = subprocess.run(argv, check=False, text=True, capture_output=True)
+        if check and result.returncode != 0:
+            raise RuntimeError(
+                f"{Path(argv[argv.index('--') + 1] if '--' in argv else argv[0]).name} failed: "
+                f"{(result.stderr or result.stdout).strip()}"
+            )
+        return result
 
-    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self._as_owner([str(_postgres_bindir() / "pg_ctl"), "-D", str(self.data), *args])
+    def _make_home(self) -> None:
+        """Create the cluster's folder. As root the cluster runs as `postgres`,
+        which may not be able to reach a checkout under a private home: then
+        the folder lives in /var/tmp and .stack/postgres links to it."""
+        self.layout.dir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0 and not self.link.exists():
+            probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(self.layout.dir)], check=False)
+            if probe.returncode != 0:
+                self.link.symlink_to(tempfile.mkdtemp(prefix="reelforge-postgres-", dir="/var/tmp"))
+        (self.home / "run").mkdir(parents=True, exist_ok=True)
+        log = self.home / "postgres.log"
+        log.touch()
+        self.layout.logs.mkdir(parents=True, exist_ok=True)
+        if not (self.layout.logs / "postgres.log").is_symlink():
+            (self.layout.logs / "postgres.log").symlink_to(log)
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            for path in (self.home, self.home / "run", log):
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self._as_owner([str(_postgres_bindir() / "pg_ctl"), "-D", str(self.data), *args], check=check)
 
     def healthy(self) -> bool:
         return self.data.exists() and _port_open(self.port) and self._status_ok()
 
     def _status_ok(self) -> bool:
-        try:
-            self._pg_ctl("status")
-        except subprocess.CalledProcessError:
-            return False
-        return True
+        return self._pg_ctl("status", check=False).returncode == 0
 
     def start(self) -> None:
         bindir = _postgres_bindir()
-        self.layout.logs.mkdir(parents=True, exist_ok=True)
         if not (self.data / "PG_VERSION").exists():
+            self._make_home()
             self._initdb(bindir)
         if self.healthy():
             return
         self._pg_ctl(
             "-l",
-            str(self.log),
+            str(self.home / "postgres.log"),
             "-w",
             "-t",
             "60",
             "-o",
-            f"-p {self.port} -c listen_addresses={HOST} -k {self.sockets}",
+            f"-p {self.port} -c listen_addresses={HOST} -k {self.home / 'run'}",
             "start",
         )
         self._ensure_database(bindir)
 
     def _initdb(self, bindir: Path) -> None:
-        self.base.mkdir(parents=True, exist_ok=True)
-        self.sockets.mkdir(exist_ok=True)
-        password_file = self.base / "pwfile"
+        password_file = self.home / "pwfile"
         password_file.write_text(self.layout.secrets()["db_password"] + "\n")
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")
-            for path in (self.base, self.sockets, password_file):
-                os.chown(path, owner.pw_uid, owner.pw_gid)
-            if not self.log.exists():
-                self.log.touch()
-            os.chown(self.log, owner.pw_uid, owner.pw_gid)
+            os.chown(password_file, owner.pw_uid, owner.pw_gid)
         try:
             self._as_owner(
                 [

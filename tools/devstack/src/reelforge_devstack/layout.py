@@ -23,6 +23,7 @@ DEFAULT_PORTS = {
     "weed_filer": 18888,
     "weed_filer_grpc": 28888,
 }
+_SAFE_OFFSETS = frozenset(range(0, 1000, 100))
 HOST = "127.0.0.1"
 BUCKET = "reelforge"
 DATABASE = "reelforge"
@@ -47,6 +48,10 @@ class StackLayout:
                 (p for p in (here, *here.parents) if (p / "services").is_dir() and (p / "Makefile").exists()), here
             )
         offset = int(os.environ.get("REELFORGE_STACK_PORT_OFFSET", "0"))
+        if offset not in _SAFE_OFFSETS:
+            # Other shifts can land one stack's port on another's (18333 + 1000
+            # is SeaweedFS's master port, 17000 + 1 a service's HTTP port).
+            raise ValueError(f"REELFORGE_STACK_PORT_OFFSET must be one of {sorted(_SAFE_OFFSETS)}, not {offset}")
         return cls(root=root, ports={k: v + offset for k, v in DEFAULT_PORTS.items()})
 
     @property
