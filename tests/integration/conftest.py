@@ -38,7 +38,12 @@ def stack_env() -> Iterator[dict[str, str]]:
     stack = Stack(StackLayout.discover(ROOT))
     infrastructure = stack.infrastructure()
     started = not all(component.healthy() for component in infrastructure)
-    stack.up(with_services=False, report=False)  # idempotent; (re)writes .stack/env
+    try:
+        stack.up(with_services=False, report=False)  # idempotent; (re)writes .stack/env
+    except Exception:
+        if started:
+            stack.down()  # leave nothing half-started behind
+        raise
     env = stack.external_env() or read_env_file(stack.layout.env_file)
     yield env
     if started:
