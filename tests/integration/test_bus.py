@@ -175,7 +175,7 @@ async def test_stop_lets_in_flight_handlers_finish_and_ack(bus: Bus) -> None:
     await asyncio.wait_for(started.wait(), 10)
     await runner.stop(10)
     assert finished == [envelope.event_id]
-    assert await _settled(bus, "drain")
+    await wait_for(lambda: _settled(bus, "drain"), what="the drained handler's ack to reach the server")
 
 
 async def test_consumption_resumes_after_nats_is_killed_and_restarted(tmp_path: Path, uid: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import grpc
 import httpx
@@ -23,6 +25,9 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION
 from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store import apply_update, get_job
+
+# The console script installed beside this interpreter (CI has no venv on PATH).
+GATEWAY = str(Path(sys.executable).parent / "reelforge-gateway")
 
 
 async def _health(port: int) -> int:
@@ -133,7 +138,7 @@ async def test_gateway_process_starts_logs_json_and_stops_cleanly_on_sigterm(
     grpc_port, http_port = free_port(), free_port()
     env = {**child_env, "REELFORGE_GRPC_PORT": str(grpc_port), "REELFORGE_HTTP_PORT": str(http_port)}
     proc = await asyncio.create_subprocess_exec(
-        "reelforge-gateway", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        GATEWAY, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
 
     async def ready() -> bool:
@@ -158,7 +163,7 @@ async def test_gateway_process_starts_logs_json_and_stops_cleanly_on_sigterm(
 async def test_gateway_refuses_to_start_in_production_with_default_secrets(child_env: dict[str, str]) -> None:
     env = {**child_env, "REELFORGE_ENVIRONMENT": "production", "REELFORGE_S3_SECRET_KEY": "minioadmin"}
     proc = await asyncio.create_subprocess_exec(
-        "reelforge-gateway", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        GATEWAY, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
     _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
