@@ -23,13 +23,14 @@ class Daemon:
     def pid(self) -> int | None:
         """The pid if our process is alive, else None (a stale file is removed)."""
         try:
-            pid = int(self.pid_file.read_text().split()[0])
-            expected = self.pid_file.read_text().split(maxsplit=1)[1]
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
+            pid_text, binary = self.pid_file.read_text().split(maxsplit=1)
+            pid = int(pid_text)
+        except OSError:
+            return None
+        except ValueError:
             self.pid_file.unlink(missing_ok=True)
             return None
-        if expected.strip() not in cmdline:
+        if not _alive(pid) or not _runs(pid, binary.strip()):
             self.pid_file.unlink(missing_ok=True)
             return None
         return pid
@@ -85,6 +86,16 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _runs(pid: int, binary: str) -> bool:
+    """Whether ``pid`` runs ``binary`` rather than a process that reused the pid.
+    Just after exec the kernel can show an empty command line: not a stranger."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    return not cmdline or binary in cmdline
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
