@@ -186,9 +186,9 @@ async def test_consumption_resumes_after_nats_is_killed_and_restarted(tmp_path: 
         data_dir=tmp_path / "nats",
         name="nats-restart",
     )
-    server.start()
-    bus = await Bus.connect(server.address(), prefix=uid, name="restart-test")
     try:
+        server.start()
+        bus = await Bus.connect(server.address(), prefix=uid, name="restart-test")
         await bus.ensure_streams()
         received: set[str] = set()
 
@@ -213,8 +213,8 @@ async def test_consumption_resumes_after_nats_is_killed_and_restarted(tmp_path: 
         await wait_for(lambda: _has_at_least(received, 200), timeout_s=60, what="every event after the restart")
         await runner.stop(5)
         assert received == {e.event_id for e in published}
-    finally:
         await bus.close()
+    finally:
         server.stop()
 
 
