@@ -8,7 +8,7 @@ import pytest
 from support import start_script
 
 from reelforge_common.db import Database
-from reelforge_common.db.migrations import MigrationError
+from reelforge_common.db.migrate import MigrationError
 
 # Not idempotent on purpose: applied twice, it fails (duplicate table) and
 # the counter shows it.

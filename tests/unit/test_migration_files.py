@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from reelforge_common.db.migrations import MigrationError, load_migrations
+from reelforge_common.db.migrate import MigrationError, load_migrations
 
 
 def test_migrations_load_in_version_order(tmp_path: Path) -> None:

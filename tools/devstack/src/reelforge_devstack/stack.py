@@ -6,8 +6,10 @@ import os
 import shlex
 from dataclasses import dataclass
 
-from reelforge_devstack.components import Component, NatsServer, PostgresCluster, SeaweedS3, ServiceProcess
+from reelforge_devstack.components import Component, NatsServer, ServiceProcess
 from reelforge_devstack.layout import HOST, StackLayout
+from reelforge_devstack.postgres import PostgresCluster
+from reelforge_devstack.seaweed import SeaweedS3
 
 # gRPC and ops-HTTP port of each service, in start order.
 SERVICE_PORTS = {

@@ -13,7 +13,7 @@ from importlib.resources.abc import Traversable
 import asyncpg
 
 from reelforge_common.db.connection import Connection
-from reelforge_common.db.migrations import apply_migrations, load_migrations
+from reelforge_common.db.migrate import apply_migrations, load_migrations
 
 log = logging.getLogger(__name__)
 _SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
