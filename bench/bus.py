@@ -11,7 +11,7 @@ protobuf decoding, a span per message, metrics, in-progress tracking).
 Spans follow the service default (no exporter: not recorded); pass
 --record-spans to measure the cost of recording them. Needs the local
 stack's NATS (`make up`, or REELFORGE_NATS_URL). The last line is
-``ratio=<ours/bare>`` of the end-to-end rates.
+``ratio=<ours/bare>`` of the median end-to-end rates over --rounds runs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -135,6 +136,7 @@ async def run_bare(url: str, n: int, window: int) -> tuple[float, float]:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each path; medians are compared")
     parser.add_argument("--window", type=int, default=256, help="concurrent publishes and fetch batch size")
     parser.add_argument(
         "--record-spans", action="store_true", help="record a span per message, as a service exporting OTLP does"
@@ -144,16 +146,20 @@ async def main() -> None:
         trace.set_tracer_provider(TracerProvider())
     url, n = _nats_url(), args.events
 
-    rates: dict[str, float] = {}
-    # Bare first, then ours, so a cold server does not favour us.
-    for name, run in (("bare nats-py", run_bare), ("libs/common", run_ours)):
-        publish_s, consume_s = await run(url, n, args.window)
-        rates[name] = n / (publish_s + consume_s)
-        print(
-            f"{name:<13} publish {n / publish_s:>8.0f} ev/s   consume {n / consume_s:>8.0f} ev/s   "
-            f"end-to-end {rates[name]:>8.0f} ev/s"
-        )
-    print(f"ratio={rates['libs/common'] / rates['bare nats-py']:.2f}")
+    rates: dict[str, list[float]] = {"bare nats-py": [], "libs/common": []}
+    # Rounds alternate the two paths (bare first, so a cold server does not
+    # favour us); the medians even out the noise of a shared machine.
+    for _ in range(args.rounds):
+        for name, run in (("bare nats-py", run_bare), ("libs/common", run_ours)):
+            publish_s, consume_s = await run(url, n, args.window)
+            rates[name].append(n / (publish_s + consume_s))
+            print(
+                f"{name:<13} publish {n / publish_s:>8.0f} ev/s   consume {n / consume_s:>8.0f} ev/s   "
+                f"end-to-end {rates[name][-1]:>8.0f} ev/s"
+            )
+    ours, bare = statistics.median(rates["libs/common"]), statistics.median(rates["bare nats-py"])
+    print(f"median end-to-end: libs/common {ours:.0f} ev/s, bare nats-py {bare:.0f} ev/s")
+    print(f"ratio={ours / bare:.2f}")
 
 
 if __name__ == "__main__":
