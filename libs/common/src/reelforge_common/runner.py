@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Generic, TypeVar
 
@@ -53,7 +53,6 @@ class Components:
     subscriptions: Sequence[Subscription] = ()
     grpc_registrars: Sequence[Registrar] = ()
     grpc_service_names: Sequence[str] = ()
-    on_stop: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -179,8 +178,6 @@ class RunningService(Generic[S]):
         await asyncio.gather(*(c.stop(grace) for c in self._consumers))
         if self._relay is not None:
             await self._relay.stop()
-        for hook in self._components.on_stop:
-            await hook()
         if self._grpc is not None:
             await self._grpc.stop(grace)
         if self._http is not None and self._http_task is not None:

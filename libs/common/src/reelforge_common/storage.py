@@ -96,13 +96,9 @@ class ObjectStore:
             part_size=_PART_SIZE,
         )
         info = await self.stat(key)
-        assert info is not None, f"{result.object_name} vanished right after upload"
+        if info is None:
+            raise RuntimeError(f"{result.object_name} is missing right after its upload")
         return info
-
-    async def put_file(self, key: str, path: str, *, content_type: str = "application/octet-stream") -> None:
-        await asyncio.to_thread(
-            self._client.fput_object, self.bucket, self._own(key), path, content_type=content_type, part_size=_PART_SIZE
-        )
 
     async def stat(self, key: str) -> ObjectInfo | None:
         try:
@@ -122,9 +118,6 @@ class ObjectStore:
         finally:
             response.close()
             response.release_conn()
-
-    async def download(self, key: str, path: str) -> None:
-        await asyncio.to_thread(self._client.fget_object, self.bucket, key, path)
 
     async def delete_prefix(self, prefix: str) -> int:
         """Delete every object under ``prefix`` (one of this service's own)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import nats
@@ -33,7 +32,6 @@ class Bus:
         self.prefix = prefix
         self.generation = 0
         self.closing = False
-        self.reconnected = asyncio.Event()
 
     @classmethod
     async def connect(cls, url: str, *, prefix: str, name: str, replicas: int = 1) -> Bus:
@@ -42,7 +40,6 @@ class Bus:
         async def on_reconnect() -> None:
             if bus is not None:
                 bus.generation += 1
-                bus.reconnected.set()
             log.warning("nats reconnected", extra={"url": url})
 
         async def on_disconnect() -> None:

@@ -107,10 +107,6 @@ class ConsumerRunner:
             subscription.durable
         )
 
-    @property
-    def durable(self) -> str:
-        return self._sub.durable
-
     def filter_subjects(self) -> list[str]:
         subjects = [filter_subject(self._bus.prefix, r.event_type, self._sub.tenant) for r in self._sub.routes]
         return [dead_letter_subject(s) for s in subjects] if self._sub.dead_letters else subjects
