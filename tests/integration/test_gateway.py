@@ -24,7 +24,7 @@ from reelforge_common.settings import ServiceSettings
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION
 from reelforge_gateway.projection import JobStatus, JobUpdate
-from reelforge_gateway.store import apply_update, get_job
+from reelforge_gateway.store.jobs import apply_update, get_job
 
 # The console script installed beside this interpreter (CI has no venv on PATH).
 GATEWAY = str(Path(sys.executable).parent / "reelforge-gateway")

@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 
 import uvicorn
 from pydantic import ValidationError
+from starlette.types import ASGIApp
 
 from reelforge_common.bus import Bus, ConsumerRunner, Subscription
 from reelforge_common.db import Database, OutboxRelay
@@ -28,7 +29,7 @@ from reelforge_common.logs import configure_logging
 from reelforge_common.ops_http import EmbeddedServer, ops_app
 from reelforge_common.settings import ServiceSettings
 from reelforge_common.storage import ObjectStore
-from reelforge_common.telemetry import Metrics, configure_tracing
+from reelforge_common.telemetry import Metrics, TracingMiddleware, configure_tracing
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
@@ -53,6 +54,9 @@ class Components:
     subscriptions: Sequence[Subscription] = ()
     grpc_registrars: Sequence[Registrar] = ()
     grpc_service_names: Sequence[str] = ()
+    # A public HTTP API (the gateway's), served on ``public_port``.
+    public_app: ASGIApp | None = None
+    public_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,8 @@ class RunningService(Generic[S]):
         self._resources: Resources[S] | None = None
         self._components = Components()
         self._grpc: GrpcServer | None = None
-        self._http: EmbeddedServer | None = None
-        self._http_task: asyncio.Task[None] | None = None
+        self.public_port = 0
+        self._http_servers: list[tuple[EmbeddedServer, asyncio.Task[None]]] = []
         self._relay: OutboxRelay | None = None
         self._consumers: list[ConsumerRunner] = []
         self._housekeeping: asyncio.Task[None] | None = None
@@ -117,7 +121,13 @@ class RunningService(Generic[S]):
         )
         self.grpc_port = self._grpc.port
         await self._grpc.start()
-        await self._start_http()
+        ops = await self._serve_http(ops_app(self.metrics, self.ready), self.settings.http_port)
+        self.http_port = ops.bound_port
+        if self._components.public_app is not None:
+            public = await self._serve_http(
+                TracingMiddleware(self._components.public_app), self._components.public_port
+            )
+            self.public_port = public.bound_port
 
         self._relay = OutboxRelay(db, bus, self.metrics)
         await self._relay.start()
@@ -126,24 +136,20 @@ class RunningService(Generic[S]):
             await runner.start()
             self._consumers.append(runner)
         self._housekeeping = asyncio.create_task(self._prune_inbox_periodically())
-        log.info("service started", extra={"grpc_port": self.grpc_port, "http_port": self.http_port})
+        ports = {"grpc_port": self.grpc_port, "http_port": self.http_port, "public_port": self.public_port}
+        log.info("service started", extra=ports)
 
-    async def _start_http(self) -> None:
-        config = uvicorn.Config(
-            ops_app(self.metrics, self.ready),
-            host=self.settings.bind_host,
-            port=self.settings.http_port,
-            log_config=None,
-            lifespan="off",
-        )
-        self._http = EmbeddedServer(config)
-        self._http_task = asyncio.create_task(self._http.serve())
-        while not self._http.started:
-            if self._http_task.done():
-                self._http_task.result()
-                raise RuntimeError("ops HTTP server exited during start-up")
+    async def _serve_http(self, app: ASGIApp, port: int) -> EmbeddedServer:
+        config = uvicorn.Config(app, host=self.settings.bind_host, port=port, log_config=None, lifespan="off")
+        server = EmbeddedServer(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError(f"HTTP server on port {port} exited during start-up")
             await asyncio.sleep(0.01)
-        self.http_port = self._http.bound_port
+        self._http_servers.append((server, task))
+        return server
 
     async def ready(self) -> bool:
         if self._resources is None or self._stopping:
@@ -180,9 +186,9 @@ class RunningService(Generic[S]):
             await self._relay.stop()
         if self._grpc is not None:
             await self._grpc.stop(grace)
-        if self._http is not None and self._http_task is not None:
-            self._http.should_exit = True
-            await self._http_task
+        for server, task in self._http_servers:
+            server.should_exit = True
+            await task
         if self._resources is not None:
             await self._resources.bus.close()
             await self._resources.db.close()

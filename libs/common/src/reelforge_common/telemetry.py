@@ -1,7 +1,7 @@
 """Tracing and metrics, wired once by the service runner.
 
-Trace context travels as W3C ``traceparent``/``tracestate`` in gRPC metadata,
-NATS headers and the event envelope, so one request yields one trace across
+Trace context travels as W3C ``traceparent``/``tracestate`` in HTTP headers,
+gRPC metadata, NATS headers and the event envelope, so one request yields one trace across
 every hop. Metrics are named ``reelforge_<service>_<thing>_<unit>``
 and live in a per-service registry exposed at ``/metrics``.
 """
@@ -17,6 +17,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 _C = TypeVar("_C", Counter, Gauge, Histogram)
 
@@ -86,3 +87,21 @@ class Metrics:
         return self._get(
             Histogram, thing, lambda name: Histogram(name, doc, labels, registry=self.registry, buckets=buckets)
         )
+
+
+class TracingMiddleware:
+    """ASGI middleware: a server span per HTTP request, continuing the
+    caller's ``traceparent`` when it sends one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._tracer = trace.get_tracer("reelforge.http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        name = f"{scope['method']} {scope['path']}"
+        with self._tracer.start_as_current_span(name, context=extract_context(headers), kind=trace.SpanKind.SERVER):
+            await self._app(scope, receive, send)

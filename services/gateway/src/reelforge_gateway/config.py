@@ -1,10 +1,22 @@
 """Gateway settings (``REELFORGE_*`` plus the gateway's own)."""
 
-from pydantic import Field
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
 
 from reelforge_common.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
+    # Port of the public REST API; 0 picks a free one.
+    api_port: int = Field(default=0, ge=0, le=65535)
+    # Bearer credential of the operator, who creates tenants (`/v1/admin/...`).
+    operator_token: SecretStr = SecretStr("")
     # Job events applied to the read model in parallel.
     projection_concurrency: int = Field(default=32, ge=1)
+
+    @model_validator(mode="after")
+    def _operator_token_outside_development(self) -> GatewaySettings:
+        if self.environment != "development" and len(self.operator_token.get_secret_value()) < 32:
+            raise ValueError("set REELFORGE_OPERATOR_TOKEN to a random value of at least 32 characters")
+        return self

@@ -9,7 +9,7 @@ from google.protobuf import any_pb2
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database
 from reelforge_gateway.projection import dead_letter_update, update_for
-from reelforge_gateway.store import apply_update
+from reelforge_gateway.store.jobs import apply_update
 
 # Job lifecycle events of every domain. The projection is idempotent (updates
 # are ordered by event time), so it needs no inbox.

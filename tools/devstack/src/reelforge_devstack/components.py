@@ -114,10 +114,13 @@ class ServiceProcess:
         self.layout = layout
         self.grpc_port = grpc_port
         self.http_port = http_port
+        # The public API port; only the gateway serves one.
+        self.api_port = grpc_port + 2
         self.daemon = Daemon(name, layout.dir / "pids", layout.logs)
 
     def address(self) -> str:
-        return f"grpc {HOST}:{self.grpc_port}, http://{HOST}:{self.http_port}/metrics"
+        api = f", API http://{HOST}:{self.api_port}/docs" if self.name == "gateway" else ""
+        return f"grpc {HOST}:{self.grpc_port}, http://{HOST}:{self.http_port}/metrics{api}"
 
     def installed(self) -> bool:
         return (Path(sys.executable).parent / f"reelforge-{self.name}").exists()
@@ -137,6 +140,7 @@ class ServiceProcess:
             **read_env_file(self.layout.env_file),
             "REELFORGE_GRPC_PORT": str(self.grpc_port),
             "REELFORGE_HTTP_PORT": str(self.http_port),
+            "REELFORGE_API_PORT": str(self.api_port),
         }
         self.daemon.start([bin_path(f"reelforge-{self.name}")], env=env, cwd=self.layout.root)
         require_started(self.daemon, wait_until(self.healthy, 60), f"service {self.name}")

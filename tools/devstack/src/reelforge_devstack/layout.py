@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,18 +70,20 @@ class StackLayout:
     def secrets(self) -> dict[str, str]:
         """Credentials generated on first use and kept with the stack's data."""
         path = self.dir / "secrets.json"
-        if path.exists():
-            stored: dict[str, str] = json.loads(path.read_text())
-            return stored
-        self.dir.mkdir(parents=True, exist_ok=True)
-        created = {
-            "db_password": secrets.token_urlsafe(18),
-            "s3_access_key": "rf" + secrets.token_hex(9),
-            "s3_secret_key": secrets.token_urlsafe(30),
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        wanted: dict[str, Callable[[], str]] = {
+            "db_password": lambda: secrets.token_urlsafe(18),
+            "s3_access_key": lambda: "rf" + secrets.token_hex(9),
+            "s3_secret_key": lambda: secrets.token_urlsafe(30),
+            "operator_token": lambda: secrets.token_urlsafe(32),
         }
-        path.write_text(json.dumps(created))
-        path.chmod(0o600)
-        return created
+        missing = {name: make() for name, make in wanted.items() if name not in stored}
+        if missing:
+            stored.update(missing)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored))
+            path.chmod(0o600)
+        return stored
 
     def infrastructure_env(self) -> dict[str, str]:
         s = self.secrets()
@@ -94,4 +97,5 @@ class StackLayout:
             "REELFORGE_S3_ACCESS_KEY": s["s3_access_key"],
             "REELFORGE_S3_SECRET_KEY": s["s3_secret_key"],
             "REELFORGE_S3_BUCKET": BUCKET,
+            "REELFORGE_OPERATOR_TOKEN": s["operator_token"],
         }

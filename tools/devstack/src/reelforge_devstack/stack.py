@@ -11,7 +11,8 @@ from reelforge_devstack.layout import HOST, StackLayout
 from reelforge_devstack.postgres import PostgresCluster
 from reelforge_devstack.seaweed import SeaweedS3
 
-# gRPC and ops-HTTP port of each service, in start order.
+# gRPC and ops-HTTP port of each service, in start order; a public API (the
+# gateway's) listens on the gRPC port + 2.
 SERVICE_PORTS = {
     "gateway": (17000, 17001),
     "ingest": (17010, 17011),
@@ -29,6 +30,7 @@ _PASSED_THROUGH = (
     "REELFORGE_S3_BUCKET",
     "REELFORGE_S3_SECURE",
     "REELFORGE_ENVIRONMENT",
+    "REELFORGE_OPERATOR_TOKEN",
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -59,3 +60,34 @@ async def apply_update(conn: Connection, update: JobUpdate) -> None:
 async def get_job(conn: Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2", tenant_id, job_id)
     return dict(row) if row is not None else None
+
+
+async def list_jobs(
+    conn: Connection | asyncpg.Pool,
+    *,
+    tenant_id: str,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+) -> list[dict[str, Any]]:
+    """A page of the tenant's jobs, newest update first; ``after`` is the
+    (updated_at, id) of the last row of the previous page."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM jobs
+        WHERE tenant_id = $1
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::text IS NULL OR kind = $3)
+          AND ($4::timestamptz IS NULL OR (updated_at, id) < ($4, $5))
+        ORDER BY updated_at DESC, id DESC
+        LIMIT $6
+        """,
+        tenant_id,
+        status,
+        kind,
+        after[0] if after else None,
+        after[1] if after else "",
+        limit,
+    )
+    return [dict(row) for row in rows]

@@ -1,0 +1,70 @@
+"""Dependencies of the API: the database and who is calling."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from reelforge_gateway.keys import Scope, parse_token, secret_matches
+from reelforge_gateway.problems import ProblemError
+from reelforge_gateway.store.tenants import get_key
+
+_bearer = HTTPBearer(auto_error=False, description="An API key, rf_<key id>_<secret>")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The tenant and key behind a request."""
+
+    tenant_id: str
+    key_id: str
+    scopes: frozenset[str]
+
+
+async def _caller(pool: Pool, credentials: Credentials) -> Caller:
+    if credentials is None:
+        raise ProblemError("unauthenticated", "send Authorization: Bearer rf_<key id>_<secret>", headers=_CHALLENGE)
+    parsed = parse_token(credentials.credentials)
+    key = await get_key(pool, parsed[0]) if parsed else None
+    if parsed is None or key is None or key.revoked_at is not None or not secret_matches(parsed[1], key.secret_sha256):
+        raise ProblemError("unauthenticated", "the API key is unknown, revoked or malformed", headers=_CHALLENGE)
+    return Caller(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
+
+
+def require(scope: Scope) -> object:
+    """A dependency admitting callers whose key has ``scope``."""
+
+    async def check(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
+        if scope not in caller.scopes:
+            raise ProblemError("forbidden", f"this operation needs the '{scope}' scope")
+        return caller
+
+    return Depends(check)
+
+
+Reader = Annotated[Caller, require(Scope.READ)]
+Admin = Annotated[Caller, require(Scope.ADMIN)]
+
+
+async def _operator(request: Request, credentials: Credentials) -> None:
+    expected: str = request.app.state.operator_token
+    if credentials is None or not expected or not hmac.compare_digest(credentials.credentials, expected):
+        raise ProblemError("unauthenticated", "this endpoint needs the operator token", headers=_CHALLENGE)
+
+
+Operator = Annotated[None, Depends(_operator)]

@@ -1,0 +1,81 @@
+"""Errors as RFC 9457 problem details with a stable, documented ``code``.
+
+Every error the API returns is ``application/problem+json``:
+``{"type", "title", "status", "detail", "code"}``. ``type`` is a URN built
+from the code, so clients can switch on either.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+MEDIA_TYPE = "application/problem+json"
+
+# code -> (HTTP status, title). Codes are part of the public contract.
+CODES: dict[str, tuple[int, str]] = {
+    "unauthenticated": (401, "Missing or invalid API key"),
+    "forbidden": (403, "The API key lacks the scope this operation needs"),
+    "not_found": (404, "No such resource"),
+    "conflict": (409, "The resource already exists"),
+    "validation_failed": (422, "The request is not valid"),
+    "internal_error": (500, "Internal error"),
+    "unavailable": (503, "A dependency is unavailable; retry later"),
+}
+
+
+class ProblemError(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(self, code: str, detail: str = "", *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or code)
+        self.code = code
+        self.status, self.title = CODES[code]
+        self.detail = detail
+        self.headers = headers or {}
+
+
+def problem_response(code: str, detail: str = "", headers: dict[str, str] | None = None) -> JSONResponse:
+    status, title = CODES[code]
+    body = {"type": f"urn:reelforge:problem:{code}", "title": title, "status": status, "detail": detail, "code": code}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 422: "validation_failed"}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error, ours or the framework's, through problem+json."""
+
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc.code, exc.detail, exc.headers)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return problem_response("validation_failed", details)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem_response(_BY_STATUS.get(exc.status_code, "internal_error"), str(exc.detail))
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def documented(*codes: str) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` entries for the problem codes a route can answer."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(CODES[code][0], []).append(code)
+    return {
+        status: {
+            "description": "Problem details; `code` is one of: " + ", ".join(f"`{c}`" for c in names),
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        }
+        for status, names in by_status.items()
+    }
