@@ -63,6 +63,6 @@ demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
 	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2
 	@exit 2
 
-clean:  ## stop the stack and delete .stack/ and .venv/
-	@-$(MAKE) --no-print-directory down
-	@rm -rf .stack $(VENV)
+clean:  ## stop the stack, delete its data (.stack/) and .venv/
+	@if [ -x $(BIN)/reelforge-stack ]; then $(BIN)/reelforge-stack destroy; else rm -rf .stack; fi
+	@rm -rf $(VENV)

@@ -25,7 +25,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   exit 2
 fi
 
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# Rebuild a venv that is half-made or from another Python.
+if ! .venv/bin/python -c 'import sys, pip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
+  rm -rf .venv
+  if ! "$PYTHON" -m venv .venv; then
+    echo "setup: could not create .venv (Debian/Ubuntu: sudo apt-get install python3.11-venv)" >&2
+    exit 2
+  fi
+fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 editables=()
 for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml; do

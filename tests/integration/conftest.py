@@ -34,21 +34,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack_env() -> Iterator[dict[str, str]]:
-    """Environment pointing at the running stack's infrastructure."""
+    """Environment pointing at the running stack's infrastructure; what this
+    session had to start, it stops afterwards."""
     stack = Stack(StackLayout.discover(ROOT))
     infrastructure = stack.infrastructure()
-    started = not all(component.healthy() for component in infrastructure)
+    started = [component for component in infrastructure if not component.healthy()]
     try:
         stack.up(with_services=False, report=False)  # idempotent; (re)writes .stack/env
     except Exception:
-        if started:
-            stack.down()  # leave nothing half-started behind
+        for component in reversed(started):  # leave nothing half-started behind
+            component.stop()
         raise
     env = stack.external_env() or read_env_file(stack.layout.env_file)
     yield env
-    if started:
-        for component in reversed(infrastructure):
-            component.stop()
+    for component in reversed(started):  # what was running before stays running
+        component.stop()
 
 
 @pytest.fixture

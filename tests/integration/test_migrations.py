@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import start_script
+from support import start_script, wait_for
 
 from reelforge_common.db import Database
 from reelforge_common.db.migrate import MigrationError
@@ -24,7 +24,23 @@ async def test_migrations_started_by_two_processes_at_once_apply_once(
 ) -> None:
     (tmp_path / "0001_counter.sql").write_text(_SLOW_MIGRATION)
     (tmp_path / "0002_more.sql").write_text("ALTER TABLE applied_counter ADD COLUMN note text;")
-    children = [await start_script("migrate", child_env, str(tmp_path)) for _ in range(2)]
+    # Hold the migration lock until both children wait on it, so they really
+    # race for it when it is released.
+    lock_key = f"reelforge.migrate.{db.schema}"
+    async with db.pool.acquire() as holder:
+        await holder.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_key)
+        children = [await start_script("migrate", child_env, str(tmp_path)) for _ in range(2)]
+
+        async def both_waiting() -> bool:
+            waiting = await db.pool.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                " AND objid = (hashtextextended($1, 0) & 4294967295)::oid",
+                lock_key,
+            )
+            return bool(waiting == 2)
+
+        await wait_for(both_waiting, what="both migrators to wait for the lock")
+        await holder.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", lock_key)
     outputs = [(await child.communicate())[0].decode() for child in children]
     assert [child.returncode for child in children] == [0, 0], outputs
 

@@ -59,11 +59,18 @@ async def test_keys_stay_inside_the_service_and_tenant(store: ObjectStore) -> No
         store.key("acme/../globex", "x")
     with pytest.raises(PermissionError):
         await store.put_stream("someone-else/acme/x", io.BytesIO(b"x"), length=1)
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.put_stream(f"{store.service}/acme/../globex/x", io.BytesIO(b"x"), length=1)
+    with pytest.raises(ValueError, match="invalid object key"):
+        await store.presigned_put(f"{store.service}//x")
 
 
 async def test_delete_prefix_removes_one_tenant_only(store: ObjectStore) -> None:
-    for tenant, name in [("acme", "1"), ("acme", "2"), ("globex", "1")]:
+    for tenant, name in [("acme", "1"), ("acme", "2"), ("acme2", "1"), ("globex", "1")]:
         await store.put_stream(store.key(tenant, "clips", name), io.BytesIO(b"x"), length=1)
+    with pytest.raises(ValueError, match="must end with '/'"):
+        await store.delete_prefix(store.key("acme"))  # would also match acme2
     assert await store.delete_prefix(store.tenant_prefix("acme")) == 2
     assert await store.stat(store.key("acme", "clips", "1")) is None
+    assert await store.stat(store.key("acme2", "clips", "1")) is not None
     assert await store.stat(store.key("globex", "clips", "1")) is not None

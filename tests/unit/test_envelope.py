@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 from google.protobuf import any_pb2
 from opentelemetry import trace
@@ -61,7 +63,28 @@ def test_undecodable_or_empty_bytes_are_a_permanent_error(data: bytes) -> None:
 
 
 def test_given_event_ids_are_kept_for_deterministic_publishing() -> None:
+    derived = str(uuid.uuid5(uuid.NAMESPACE_URL, "cause-event/completed"))
     envelope = new_envelope(
-        event_type="asset.deleted", tenant_id="acme", payload=JobProgress(), producer="p", event_id="fixed-id"
+        event_type="asset.deleted", tenant_id="acme", payload=JobProgress(), producer="p", event_id=derived
     )
-    assert envelope.event_id == "fixed-id"
+    assert envelope.event_id == derived
+
+
+@pytest.mark.parametrize(
+    ("tenant_id", "event_id", "error"),
+    [("acme.corp", None, "tenant id"), ("", None, "tenant id"), ("acme", "fixed-id", "UUID")],
+)
+def test_envelopes_that_could_never_be_published_are_refused_when_built(
+    tenant_id: str, event_id: str | None, error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        new_envelope(
+            event_type="asset.deleted", tenant_id=tenant_id, payload=JobProgress(), producer="p", event_id=event_id
+        )
+
+
+def test_a_received_envelope_whose_id_is_not_a_uuid_is_a_permanent_error() -> None:
+    envelope = _envelope()
+    envelope.event_id = "not-a-uuid"
+    with pytest.raises(PermanentError, match="not a UUID"):
+        decode_envelope(envelope.SerializeToString())

@@ -37,8 +37,11 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
         metadata = {m.key: m.value for m in handler_call_details.invocation_metadata or () if isinstance(m.value, str)}
         parent = extract_context(metadata)
 
-        def _record(started: float, context: grpc.aio.ServicerContext) -> None:
-            code = context.code() or grpc.StatusCode.OK
+        def _record(started: float, context: grpc.aio.ServicerContext, failed: bool) -> None:
+            # An aborted call has its code set; any other exception becomes UNKNOWN.
+            code = context.code()
+            if not isinstance(code, grpc.StatusCode):
+                code = grpc.StatusCode.UNKNOWN if failed else grpc.StatusCode.OK
             self._requests.labels(method, code.name).inc()
             self._latency.labels(method).observe(time.perf_counter() - started)
 
@@ -49,9 +52,12 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
                 started = time.perf_counter()
                 with self._tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER):
                     try:
-                        return await inner_uu(request, context)
-                    finally:
-                        _record(started, context)
+                        response = await inner_uu(request, context)
+                    except BaseException:
+                        _record(started, context, failed=True)
+                        raise
+                    _record(started, context, failed=False)
+                    return response
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary, handler.request_deserializer, handler.response_serializer
@@ -65,8 +71,10 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
                 try:
                     async for response in inner_us(request, context):
                         yield response
-                finally:
-                    _record(started, context)
+                except BaseException:
+                    _record(started, context, failed=True)
+                    raise
+                _record(started, context, failed=False)
 
         return grpc.unary_stream_rpc_method_handler(
             unary_stream, handler.request_deserializer, handler.response_serializer

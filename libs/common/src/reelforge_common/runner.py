@@ -158,7 +158,7 @@ class RunningService(Generic[S]):
             return False
         try:
             async with self._resources.db.pool.acquire(timeout=2) as conn:
-                await conn.fetchval("SELECT 1")
+                await conn.fetchval("SELECT 1", timeout=2)
         except Exception:
             return False
         return True
@@ -190,8 +190,10 @@ class RunningService(Generic[S]):
             server.should_exit = True
             await task
         if self._resources is not None:
-            await self._resources.bus.close()
-            await self._resources.db.close()
+            try:
+                await self._resources.bus.close()
+            finally:
+                await self._resources.db.close()
         log.info("service stopped")
 
 
@@ -202,10 +204,21 @@ async def serve(definition: ServiceDefinition[S], settings: S) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     service = RunningService(definition, settings)
-    await service.start()
-    await stop.wait()
-    log.info("stopping on signal")
-    await service.stop()
+    starting = asyncio.create_task(service.start())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        # A signal during start-up (NATS or Postgres still unreachable) stops
+        # the service too, instead of waiting for start-up to give up.
+        await asyncio.wait([starting, stopping], return_when=asyncio.FIRST_COMPLETED)
+        if starting.done():
+            starting.result()
+            await stopping
+        log.info("stopping on signal")
+    finally:
+        starting.cancel()
+        stopping.cancel()
+        await asyncio.gather(starting, stopping, return_exceptions=True)
+        await service.stop()
 
 
 def main(definition: ServiceDefinition[S], settings_type: type[S]) -> None:

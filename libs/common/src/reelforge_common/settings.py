@@ -39,7 +39,7 @@ class ServiceSettings(BaseSettings):
 
     database_url: SecretStr = SecretStr("")
     # The service's own schema; empty means the service's name.
-    database_schema: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,62})?$")
+    database_schema: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,55})?$")
     # At least 2: the outbox relay holds one connection to LISTEN.
     database_pool_max: int = Field(default=10, ge=2)
 

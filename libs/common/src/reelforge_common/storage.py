@@ -69,8 +69,14 @@ class ObjectStore:
         return self.key(tenant_id) + "/"
 
     def _own(self, key: str) -> str:
-        if not key.startswith(self.service + "/"):
+        """``key`` if it is one of this service's well-formed keys (or, ending
+        in "/", a folder of them)."""
+        service, _, rest = key.partition("/")
+        if service != self.service:
             raise PermissionError(f"{self.service} may not write {key!r}: outside its prefix")
+        segments = rest.removesuffix("/").split("/") if rest else []
+        if not all(_SEGMENT.match(s) and ".." not in s for s in segments):
+            raise ValueError(f"invalid object key: {key!r}")
         return key
 
     async def ensure_bucket(self) -> None:
@@ -85,7 +91,8 @@ class ObjectStore:
         self, key: str, stream: BinaryIO, *, content_type: str = "application/octet-stream", length: int = -1
     ) -> ObjectInfo:
         """Upload from a readable stream; with ``length=-1`` (unknown) the SDK
-        sends a multipart upload in fixed-size parts, holding one part in memory."""
+        sends a multipart upload in 16 MiB parts, up to three in flight, so at
+        most a few parts are held in memory, whatever the object's size."""
         result = await asyncio.to_thread(
             self._client.put_object,
             self.bucket,
@@ -120,7 +127,10 @@ class ObjectStore:
             response.release_conn()
 
     async def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under ``prefix`` (one of this service's own)."""
+        """Delete every object under ``prefix``, a folder (ending in "/") of this
+        service's own: without the slash "svc/acme" would also match "svc/acme2"."""
+        if not prefix.endswith("/"):
+            raise ValueError(f"a prefix to delete must end with '/': {prefix!r}")
         self._own(prefix)
 
         def _delete() -> int:

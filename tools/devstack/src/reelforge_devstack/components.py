@@ -8,6 +8,7 @@ import shutil
 import socket
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +42,18 @@ def bin_path(name: str) -> str:
     if found is None:
         raise MissingPrerequisiteError(f"{name} not found: run `make setup`")
     return found
+
+
+def running_and_healthy(daemon: Daemon, healthy: Callable[[], bool]) -> bool:
+    """Whether our process is up and healthy. One that is alive but not (yet)
+    healthy gets a moment, then is stopped: starting a second copy beside it
+    would fail on its port and orphan the first."""
+    if daemon.pid() is None:
+        return False
+    if wait_until(healthy, 10):
+        return True
+    daemon.stop()
+    return False
 
 
 def require_started(daemon: Daemon, ok: bool, what: str) -> None:
@@ -82,7 +95,7 @@ class NatsServer:
             return False
 
     def start(self) -> None:
-        if self.healthy():
+        if running_and_healthy(self.daemon, self.healthy):
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self.data_dir / "nats.conf"
@@ -133,7 +146,7 @@ class ServiceProcess:
             return False
 
     def start(self) -> None:
-        if self.daemon.pid() is not None and self.healthy():
+        if running_and_healthy(self.daemon, self.healthy):
             return
         env = {
             **os.environ,

@@ -6,7 +6,7 @@ import json
 
 from minio import Minio
 
-from reelforge_devstack.components import bin_path, port_open, require_started
+from reelforge_devstack.components import bin_path, port_open, require_started, running_and_healthy
 from reelforge_devstack.layout import BUCKET, HOST, StackLayout
 from reelforge_devstack.processes import Daemon, wait_until
 
@@ -40,9 +40,8 @@ class SeaweedS3:
             return False
 
     def start(self) -> None:
-        if self.daemon.pid() is not None and self.healthy():
+        if running_and_healthy(self.daemon, self.healthy):
             return
-        self.daemon.stop()
         (self.base / "data").mkdir(parents=True, exist_ok=True)
         s = self.layout.secrets()
         identities = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import nats
@@ -34,7 +35,9 @@ class Bus:
         self.closing = False
 
     @classmethod
-    async def connect(cls, url: str, *, prefix: str, name: str, replicas: int = 1) -> Bus:
+    async def connect(cls, url: str, *, prefix: str, name: str, replicas: int = 1, wait_s: float = 30.0) -> Bus:
+        """Connect, waiting up to ``wait_s`` for NATS; once connected, the
+        client reconnects for ever."""
         bus: Bus | None = None
 
         async def on_reconnect() -> None:
@@ -49,7 +52,7 @@ class Bus:
         async def on_error(exc: Exception) -> None:
             log.warning("nats error: %s", exc)
 
-        nc = await nats.connect(
+        connecting = nats.connect(
             url,
             name=name,
             max_reconnect_attempts=-1,
@@ -59,6 +62,10 @@ class Bus:
             disconnected_cb=on_disconnect,
             error_cb=on_error,
         )
+        try:
+            nc = await asyncio.wait_for(connecting, wait_s)
+        except TimeoutError as exc:
+            raise ConnectionError(f"NATS at {url} did not answer within {wait_s:.0f}s") from exc
         bus = cls(nc, prefix, replicas=replicas)
         return bus
 
@@ -83,6 +90,13 @@ class Bus:
         )
 
     async def close(self) -> None:
+        """Drain (flush pending acks and publishes), or just close when NATS is
+        unreachable and there is nothing to drain into."""
         self.closing = True
-        if not self.nc.is_closed:
+        if self.nc.is_closed:
+            return
+        try:
             await self.nc.drain()
+        except Exception as exc:
+            log.warning("nats drain failed, closing: %r", exc)
+            await self.nc.close()

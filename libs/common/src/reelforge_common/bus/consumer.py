@@ -187,6 +187,9 @@ class ConsumerRunner:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            # ack/nak/term failed (connection lost): the message is redelivered.
+            log.warning("settling a message failed: %r", exc, extra={"consumer": self._sub.durable})
         if self._sub.concurrency - len(self._inflight) >= self._refill_at:
             self._slots_free.set()
 

@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 
 from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge_common.bus.errors import PermanentError
-from reelforge_common.bus.subjects import split_type
+from reelforge_common.bus.subjects import check_tenant_id, split_type
 from reelforge_common.telemetry import inject_context
 
 M = TypeVar("M", bound=Message)
@@ -30,10 +30,16 @@ def new_envelope(
     event_id: str | None = None,
 ) -> Envelope:
     """An envelope stamped with a fresh (or given, deterministic) id, the
-    current time and the current trace context."""
+    current time and the current trace context.
+
+    Everything a subject or the outbox needs is checked here, so a bad event
+    fails the transaction that writes it, never the relay that publishes it.
+    A deterministic ``event_id`` must be a UUID (e.g. ``uuid5`` of the event
+    that caused it)."""
     split_type(event_type)
+    check_tenant_id(tenant_id)
     envelope = Envelope(
-        event_id=event_id or str(uuid.uuid4()),
+        event_id=str(uuid.UUID(event_id)) if event_id else str(uuid.uuid4()),
         type=event_type,
         tenant_id=tenant_id,
         correlation_id=correlation_id,
@@ -54,6 +60,10 @@ def decode_envelope(data: bytes) -> Envelope:
         raise PermanentError(f"undecodable envelope: {exc}") from exc
     if not envelope.event_id or not envelope.type:
         raise PermanentError("envelope without event_id or type")
+    try:
+        uuid.UUID(envelope.event_id)
+    except ValueError as exc:
+        raise PermanentError(f"event_id is not a UUID: {envelope.event_id!r}") from exc
     return envelope
 
 

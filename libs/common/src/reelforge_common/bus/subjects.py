@@ -28,9 +28,13 @@ def split_type(event_type: str, *, allow_wildcards: bool = False) -> tuple[str, 
     return _check(parts[0], "event domain", pattern), _check(parts[1], "event name", pattern)
 
 
+def check_tenant_id(tenant_id: str) -> str:
+    return _check(tenant_id, "tenant id")
+
+
 def event_subject(prefix: str, event_type: str, tenant_id: str) -> str:
     domain, event = split_type(event_type)
-    return f"{prefix}.{domain}.{event}.{_check(tenant_id, 'tenant id')}"
+    return f"{prefix}.{domain}.{event}.{check_tenant_id(tenant_id)}"
 
 
 def filter_subject(prefix: str, event_type: str, tenant_id: str = "*") -> str:

@@ -16,7 +16,9 @@ from reelforge_common.db.connection import Connection
 from reelforge_common.db.migrate import apply_migrations, load_migrations
 
 log = logging.getLogger(__name__)
-_SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# 56 characters at most: the outbox's NOTIFY channel "<schema>_outbox" must
+# fit Postgres's 63-byte identifiers.
+_SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,55}$")
 
 
 class Database:

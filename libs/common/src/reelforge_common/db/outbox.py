@@ -50,7 +50,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._channel = f"{db.schema}_outbox"
         self._published = metrics.counter("outbox_published_total", "Outbox events relayed to the bus.")
-        self._errors = metrics.counter("outbox_relay_errors_total", "Failed relay passes.")
+        self._errors = metrics.counter("outbox_relay_errors_total", "Relay passes or rows that failed.")
 
     async def relay_once(self) -> int:
         """Publish and delete up to one batch; returns how many rows it moved."""
@@ -60,15 +60,22 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            envelopes = []
-            for row in rows:
-                envelope = Envelope()
-                envelope.ParseFromString(row["envelope"])
-                envelopes.append(envelope)
-            await asyncio.gather(*(self._bus.publish(e) for e in envelopes))
-            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
-        self._published.inc(len(rows))
+            results = await asyncio.gather(*(self._publish(row["envelope"]) for row in rows), return_exceptions=True)
+            published = [row["id"] for row, result in zip(rows, results, strict=True) if result is None]
+            # Rows that could not be published stay for the next pass; they
+            # must not hold back the ones that were.
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", published)
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if failures:
+            self._errors.inc(len(failures))
+            log.warning("outbox rows not published, will retry: %r", failures[0], extra={"failed": len(failures)})
+        self._published.inc(len(published))
         return len(rows)
+
+    async def _publish(self, data: bytes) -> None:
+        envelope = Envelope()
+        envelope.ParseFromString(data)
+        await self._bus.publish(envelope)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())

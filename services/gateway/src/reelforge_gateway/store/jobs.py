@@ -11,8 +11,9 @@ from reelforge_common.db.connection import Connection
 from reelforge_gateway.projection import JobUpdate
 
 # Events arrive out of order (consumers run concurrently): the job's state
-# changes only for an update not older than what the row shows, and a
-# finished job never goes back to running. Events of sub-jobs share the
+# changes only for an update not older than what the row shows (a failure
+# always applies: clocks of producers differ), and a finished job never goes
+# back to running. Events of sub-jobs share the
 # parent's correlation id; only events of the job's own kind move its state
 # (the parent's service reports the sub-jobs' part in its own progress).
 _APPLY_STATE = """
@@ -27,7 +28,7 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET
     error_message = EXCLUDED.error_message,
     updated_at = EXCLUDED.updated_at
 WHERE j.kind = EXCLUDED.kind
-  AND j.updated_at <= EXCLUDED.updated_at
+  AND (j.updated_at <= EXCLUDED.updated_at OR EXCLUDED.status = 'failed')
   AND j.status NOT IN ('succeeded', 'failed')
 """
 
