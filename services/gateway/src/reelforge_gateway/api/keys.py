@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncpg
 from fastapi import APIRouter, status
 
+from reelforge_common.db.connection import Connection
 from reelforge_gateway.api.deps import Admin, Pool
 from reelforge_gateway.api.schemas import ApiKey, ApiKeyCreate, ApiKeyWithSecret
 from reelforge_gateway.keys import Scope, generate_key
@@ -24,10 +26,13 @@ def _public(key: StoredKey) -> ApiKey:
     )
 
 
-async def issue_key(pool: Pool, *, tenant_id: str, name: str, scopes: list[Scope]) -> ApiKeyWithSecret:
+async def issue_key(
+    conn: Connection | asyncpg.Pool, *, tenant_id: str, name: str, scopes: list[Scope]
+) -> ApiKeyWithSecret:
+    """Create a key; its token is in the result only."""
     new = generate_key()
     stored = await tenants.insert_key(
-        pool,
+        conn,
         key_id=new.key_id,
         tenant_id=tenant_id,
         name=name,
@@ -67,13 +72,6 @@ async def rotate_key(key_id: str, caller: Admin, pool: Pool) -> ApiKeyWithSecret
             or not await tenants.revoke_key(conn, tenant_id=caller.tenant_id, key_id=key_id)
         ):
             raise ProblemError("not_found", f"no live key {key_id}")
-        new = generate_key()
-        stored = await tenants.insert_key(
-            conn,
-            key_id=new.key_id,
-            tenant_id=caller.tenant_id,
-            name=old.name,
-            scopes=list(old.scopes),
-            secret_sha256=new.secret_sha256,
+        return await issue_key(
+            conn, tenant_id=caller.tenant_id, name=old.name, scopes=[Scope(scope) for scope in old.scopes]
         )
-    return ApiKeyWithSecret(**_public(stored).model_dump(), token=new.token)
