@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 python3.11 -m venv "$tmp/venv"
 "$tmp/venv/bin/python" -m pip install --quiet --upgrade "pip>=24"
 editables=()
-for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml; do
+for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml; do
   editables+=(-e "$(dirname "$project")")
 done
 "$tmp/venv/bin/python" -m pip install --quiet -r requirements-dev.txt "${editables[@]}"

@@ -35,7 +35,7 @@ if ! .venv/bin/python -c 'import sys, pip; assert sys.version_info[:2] == (3, 11
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 editables=()
-for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml; do
+for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml; do
   editables+=(-e "$(dirname "$project")")
 done
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \

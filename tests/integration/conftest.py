@@ -10,18 +10,25 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 from minio import Minio
 
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
+from reelforge_common.runner import RunningService
 from reelforge_common.settings import ServiceSettings
 from reelforge_common.storage import ObjectStore
 from reelforge_devstack.components import read_env_file
 from reelforge_devstack.layout import StackLayout
 from reelforge_devstack.stack import Stack
+from reelforge_gateway.config import GatewaySettings
+from reelforge_gateway.main import DEFINITION as GATEWAY
+from reelforge_ingest.config import IngestSettings
+from reelforge_ingest.main import DEFINITION as INGEST
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,3 +126,74 @@ def minio_client(settings: ServiceSettings) -> Minio:
         secret_key=settings.s3_secret_key.get_secret_value(),
         secure=False,
     )
+
+
+@dataclass
+class Platform:
+    """Gateway and ingest running in-process against the real stack, with
+    this test's bus prefix and schemas; the API is served over real HTTP."""
+
+    api: httpx.AsyncClient
+    gateway: RunningService[GatewaySettings]
+    ingest: RunningService[IngestSettings]
+    tenants: list[str] = field(default_factory=list)
+
+    async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
+        """A new tenant; returns its id and the Authorization header of its all-scopes key."""
+        response = await self.api.post(
+            "/v1/admin/tenants", json={"name": name}, headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        self.tenants.append(body["tenant"]["id"])
+        return body["tenant"]["id"], {"Authorization": f"Bearer {body['api_key']['token']}"}
+
+
+OPERATOR_TOKEN = "operator-token-for-tests-0123456789abcdef"
+
+
+@pytest.fixture
+async def platform(
+    settings: ServiceSettings, uid: str, bus: Bus, db: Database, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Platform]:
+    base = {**settings.model_dump(), "shutdown_grace_s": 5.0}
+    overrides = getattr(request, "param", {})
+    ingest = RunningService(
+        INGEST,
+        IngestSettings.model_validate(
+            {
+                **base,
+                "database_schema": f"{uid}_ingest",
+                "work_dir": tmp_path / "ingest-work",
+                # Test media servers listen on 127.0.0.2; canaries on 127.0.0.1 stay forbidden.
+                "import_allow_networks": ["127.0.0.2/32"],
+                **overrides.get("ingest", {}),
+            }
+        ),
+    )
+    gateway = RunningService(
+        GATEWAY,
+        GatewaySettings.model_validate(
+            {
+                **base,
+                "database_schema": f"{uid}_gateway",
+                "operator_token": OPERATOR_TOKEN,
+                **overrides.get("gateway", {}),
+            }
+        ),
+    )
+    tenants: list[str] = []
+    try:
+        await ingest.start()
+        gateway.settings = gateway.settings.model_copy(update={"ingest_target": f"127.0.0.1:{ingest.grpc_port}"})
+        await gateway.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
+            yield Platform(api=api, gateway=gateway, ingest=ingest, tenants=tenants)
+    finally:
+        await gateway.stop()
+        await ingest.stop()
+        store = ObjectStore.from_settings(settings, "ingest")
+        for tenant in tenants:
+            await store.delete_prefix(store.tenant_prefix(tenant))
+        for schema in (f"{uid}_ingest", f"{uid}_gateway"):
+            await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -13,6 +13,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from reelforge_common.db import Database
 from reelforge_common.telemetry import TracingMiddleware
 from reelforge_gateway.api.app import create_app
+from reelforge_gateway.config import GatewaySettings
+from reelforge_gateway.ingest_client import IngestClient
 from reelforge_gateway.main import DEFINITION
 from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store.jobs import apply_update
@@ -23,9 +25,13 @@ OPERATOR = "operator-token-for-tests-0123456789abcdef"
 @pytest.fixture
 async def api(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     await db.migrate("gateway", DEFINITION.migrations)
-    app = TracingMiddleware(create_app(pool=db.pool, operator_token=OPERATOR))
+    settings = GatewaySettings(operator_token=OPERATOR)
+    # Nothing listens there: these tests stay off the routes that call ingest.
+    ingest = IngestClient("127.0.0.1:9", timeout_s=1)
+    app = TracingMiddleware(create_app(pool=db.pool, settings=settings, ingest=ingest))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
         yield client
+    await ingest.close()
 
 
 def _auth(token: str) -> dict[str, str]:

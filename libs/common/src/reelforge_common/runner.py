@@ -57,6 +57,9 @@ class Components:
     # A public HTTP API (the gateway's), served on ``public_port``.
     public_app: ASGIApp | None = None
     public_port: int = 0
+    # Called last on stop, after the servers finished their requests (e.g.
+    # closing the service's own client channels).
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ class RunningService(Generic[S]):
         for server, task in self._http_servers:
             server.should_exit = True
             await task
+        for close in self._components.on_stop:
+            await close()
         if self._resources is not None:
             try:
                 await self._resources.bus.close()

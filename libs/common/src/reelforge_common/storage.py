@@ -9,6 +9,7 @@ worker thread so the event loop never blocks on S3.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from minio import Minio
+from minio.datatypes import Part
 from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 
@@ -32,6 +34,13 @@ class ObjectInfo:
     size: int
     etag: str
     content_type: str
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    number: int
+    size: int
+    etag: str
 
 
 class ObjectStore:
@@ -106,6 +115,87 @@ class ObjectStore:
         if info is None:
             raise RuntimeError(f"{result.object_name} is missing right after its upload")
         return info
+
+    async def put_file(self, key: str, path: str, *, content_type: str = "application/octet-stream") -> ObjectInfo:
+        """Upload a local file (multipart in 16 MiB parts when large)."""
+        with open(path, "rb") as stream:  # noqa: ASYNC230 - the upload itself runs in a thread
+            size = os.fstat(stream.fileno()).st_size
+            return await self.put_stream(key, stream, content_type=content_type, length=size)
+
+    async def download(self, key: str, path: str) -> None:
+        """Copy an object to a local file."""
+        await asyncio.to_thread(self._client.fget_object, self.bucket, key, path)
+
+    async def read_head(self, key: str, length: int) -> bytes:
+        """The first ``length`` bytes of an object (fewer if it is shorter)."""
+
+        def _read() -> bytes:
+            response = self._client.get_object(self.bucket, key, offset=0, length=length)
+            try:
+                return bytes(response.read())
+            finally:
+                response.close()
+                response.release_conn()
+
+        return await asyncio.to_thread(_read)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._client.remove_object, self.bucket, self._own(key))
+
+    # Multipart uploads driven by a client through presigned part URLs. The
+    # minio SDK exposes these S3 calls only as underscore methods (its own
+    # put_object uses them); they are kept behind this small surface.
+
+    async def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload of ``key``; returns its upload id."""
+        headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": content_type}
+        upload_id: str = await asyncio.to_thread(
+            self._client._create_multipart_upload, self.bucket, self._own(key), headers
+        )
+        return upload_id
+
+    async def presigned_part(self, key: str, upload_id: str, number: int, expires: timedelta) -> str:
+        """A URL allowing one PUT of part ``number`` of an upload."""
+        return await asyncio.to_thread(
+            self._client.get_presigned_url,
+            "PUT",
+            self.bucket,
+            self._own(key),
+            expires=self._expiry(expires),
+            extra_query_params={"partNumber": str(number), "uploadId": upload_id},
+        )
+
+    async def list_parts(self, key: str, upload_id: str) -> list[StoredPart]:
+        """The parts stored so far, by number; empty after completion or abort."""
+
+        def _list() -> list[StoredPart]:
+            parts: list[StoredPart] = []
+            marker: str | None = None
+            while True:
+                page = self._client._list_parts(self.bucket, key, upload_id, part_number_marker=marker)
+                parts += [StoredPart(p.part_number, p.size or 0, p.etag) for p in page.parts]
+                if not page.is_truncated:
+                    return parts
+                marker = page.next_part_number_marker
+
+        return await asyncio.to_thread(_list)
+
+    async def complete_multipart(self, key: str, upload_id: str, parts: list[StoredPart]) -> None:
+        await asyncio.to_thread(
+            self._client._complete_multipart_upload,
+            self.bucket,
+            self._own(key),
+            upload_id,
+            [Part(p.number, p.etag) for p in parts],
+        )
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Abort an upload; one already gone (completed or aborted) is fine."""
+        try:
+            await asyncio.to_thread(self._client._abort_multipart_upload, self.bucket, self._own(key), upload_id)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
 
     async def stat(self, key: str) -> ObjectInfo | None:
         try:

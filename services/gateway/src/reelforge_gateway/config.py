@@ -14,6 +14,16 @@ class GatewaySettings(ServiceSettings):
     operator_token: SecretStr = SecretStr("")
     # Job events applied to the read model in parallel.
     projection_concurrency: int = Field(default=32, ge=1)
+    # gRPC address of the ingest service.
+    ingest_target: str = "127.0.0.1:17010"
+    # Deadline of calls to internal services; uploads stream for as long as they take.
+    internal_call_timeout_s: float = Field(default=60.0, gt=0)
+
+    # Quotas of a tenant without its own (PATCH /v1/admin/tenants/{id}/quotas).
+    default_max_upload_bytes: int = Field(default=10 * 1024**3, gt=0)
+    default_max_media_duration_s: float = Field(default=4 * 3600.0, gt=0)
+    default_max_concurrent_jobs: int = Field(default=20, gt=0)
+    default_monthly_minutes: int = Field(default=60_000, gt=0)
 
     @model_validator(mode="after")
     def _operator_token_outside_development(self) -> GatewaySettings:

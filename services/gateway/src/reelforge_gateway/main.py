@@ -8,13 +8,17 @@ from reelforge_common.runner import Components, Resources, ServiceDefinition, ma
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.handlers import JobProjection
+from reelforge_gateway.ingest_client import IngestClient
 
 
 async def build(resources: Resources[GatewaySettings]) -> Components:
     settings = resources.settings
     projection = JobProjection(resources.db, settings.projection_concurrency)
-    api = create_app(pool=resources.db.pool, operator_token=settings.operator_token.get_secret_value())
-    return Components(subscriptions=projection.subscriptions(), public_app=api, public_port=settings.api_port)
+    ingest = IngestClient(settings.ingest_target, settings.internal_call_timeout_s)
+    api = create_app(pool=resources.db.pool, settings=settings, ingest=ingest)
+    return Components(
+        subscriptions=projection.subscriptions(), public_app=api, public_port=settings.api_port, on_stop=[ingest.close]
+    )
 
 
 DEFINITION: ServiceDefinition[GatewaySettings] = ServiceDefinition(

@@ -19,10 +19,28 @@ CODES: dict[str, tuple[int, str]] = {
     "unauthenticated": (401, "Missing or invalid API key"),
     "forbidden": (403, "The API key lacks the scope this operation needs"),
     "not_found": (404, "No such resource"),
-    "conflict": (409, "The resource already exists"),
+    "method_not_allowed": (405, "The resource does not support this method"),
+    "conflict": (409, "The resource already exists or is in the wrong state"),
     "validation_failed": (422, "The request is not valid"),
     "internal_error": (500, "Internal error"),
     "unavailable": (503, "A dependency is unavailable; retry later"),
+    # Assets: refusals at upload time (failed assets carry the same codes).
+    "empty_upload": (422, "The file is empty"),
+    "unsupported_media": (415, "The file is not a supported audio or video format"),
+    "playlist_refused": (415, "Playlists, manifests and concat lists are not accepted; upload the media"),
+    "media_unreadable": (422, "The file is truncated, corrupt or not decodable"),
+    "media_too_large": (422, "The media exceeds a limit on dimensions, frame rate or streams"),
+    "media_too_long": (422, "The media is longer than the service accepts"),
+    "upload_too_large": (413, "The upload exceeds the tenant's upload size quota"),
+    "upload_incomplete": (409, "Some parts of the multipart upload are missing"),
+    "url_forbidden": (422, "The URL's scheme or address may not be imported"),
+    "url_fetch_failed": (502, "The URL could not be downloaded"),
+    "processing_failed": (500, "Processing failed repeatedly"),
+    # Quotas and limits.
+    "duration_quota_exceeded": (422, "The media is longer than the tenant's per-asset duration quota"),
+    "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),
+    "monthly_minutes_exceeded": (429, "The tenant has used its monthly processing minutes"),
+    "rate_limited": (429, "Too many requests; retry after the Retry-After delay"),
 }
 
 
@@ -43,7 +61,15 @@ def problem_response(code: str, detail: str = "", headers: dict[str, str] | None
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-_BY_STATUS = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 422: "validation_failed"}
+_BY_STATUS = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "upload_too_large",
+    422: "validation_failed",
+}
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -154,6 +154,7 @@ class ServiceProcess:
             "REELFORGE_GRPC_PORT": str(self.grpc_port),
             "REELFORGE_HTTP_PORT": str(self.http_port),
             "REELFORGE_API_PORT": str(self.api_port),
+            "REELFORGE_WORK_DIR": str(self.layout.dir / "work" / self.name),
         }
         self.daemon.start([bin_path(f"reelforge-{self.name}")], env=env, cwd=self.layout.root)
         require_started(self.daemon, wait_until(self.healthy, 60), f"service {self.name}")

@@ -11,16 +11,17 @@ from reelforge_devstack.layout import HOST, StackLayout
 from reelforge_devstack.postgres import PostgresCluster
 from reelforge_devstack.seaweed import SeaweedS3
 
-# gRPC and ops-HTTP port of each service, in start order; a public API (the
-# gateway's) listens on the gRPC port + 2.
+# gRPC and ops-HTTP port of each service, in start order (the gateway, which
+# calls the others, last); a public API (the gateway's) listens on the gRPC
+# port + 2.
 SERVICE_PORTS = {
-    "gateway": (17000, 17001),
     "ingest": (17010, 17011),
     "transcription": (17020, 17021),
     "pose": (17030, 17031),
     "aigen": (17040, 17041),
     "render": (17050, 17051),
     "notify": (17060, 17061),
+    "gateway": (17000, 17001),
 }
 _EXTERNAL_KEYS = ("REELFORGE_NATS_URL", "REELFORGE_DATABASE_URL", "REELFORGE_S3_ENDPOINT")
 _PASSED_THROUGH = (
@@ -80,6 +81,11 @@ class Stack:
 
     def _write_env(self) -> None:
         env = self.external_env() or self.layout.infrastructure_env()
+        # Where services (and the CLI) find each other.
+        for service in self.services:
+            env[f"REELFORGE_{service.name.upper()}_TARGET"] = f"{HOST}:{service.grpc_port}"
+            if service.name == "gateway":
+                env["REELFORGE_API_URL"] = f"http://{HOST}:{service.api_port}"
         lines = ["# Written by `reelforge-stack up`; source it: . .stack/env"]
         lines += [f"export {key}={shlex.quote(value)}" for key, value in env.items()]
         self.layout.env_file.write_text("\n".join(lines) + "\n")

@@ -6,7 +6,9 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, jobs, keys
+from reelforge_gateway.api import admin, assets, imports, jobs, keys, uploads
+from reelforge_gateway.config import GatewaySettings
+from reelforge_gateway.ingest_client import IngestClient
 from reelforge_gateway.problems import install_problem_handlers
 
 
@@ -20,7 +22,7 @@ class ProblemDetails(BaseModel):
     code: str
 
 
-def create_app(*, pool: asyncpg.Pool, operator_token: str) -> FastAPI:
+def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestClient) -> FastAPI:
     app = FastAPI(
         title="Reelforge API",
         version="1",
@@ -28,9 +30,10 @@ def create_app(*, pool: asyncpg.Pool, operator_token: str) -> FastAPI:
         "Authenticate with `Authorization: Bearer rf_<key id>_<secret>`.",
     )
     app.state.pool = pool
-    app.state.operator_token = operator_token
+    app.state.settings = settings
+    app.state.ingest = ingest
     install_problem_handlers(app)
-    for router in (jobs.router, keys.router, admin.router):
+    for router in (assets.router, uploads.router, imports.router, jobs.router, keys.router, admin.router):
         app.include_router(router)
     original_openapi = app.openapi
 

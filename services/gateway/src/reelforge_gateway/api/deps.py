@@ -10,6 +10,8 @@ import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from reelforge_gateway.config import GatewaySettings
+from reelforge_gateway.ingest_client import IngestClient
 from reelforge_gateway.keys import Scope, parse_token, secret_matches
 from reelforge_gateway.problems import ProblemError
 from reelforge_gateway.store.tenants import get_key
@@ -58,11 +60,26 @@ def require(scope: Scope) -> object:
 
 
 Reader = Annotated[Caller, require(Scope.READ)]
+Writer = Annotated[Caller, require(Scope.WRITE)]
 Admin = Annotated[Caller, require(Scope.ADMIN)]
 
 
+def _settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+def _ingest(request: Request) -> IngestClient:
+    client: IngestClient = request.app.state.ingest
+    return client
+
+
+Settings = Annotated[GatewaySettings, Depends(_settings)]
+Ingest = Annotated[IngestClient, Depends(_ingest)]
+
+
 async def _operator(request: Request, credentials: Credentials) -> None:
-    expected: str = request.app.state.operator_token
+    expected = request.app.state.settings.operator_token.get_secret_value()
     if credentials is None or not expected or not hmac.compare_digest(credentials.credentials, expected):
         raise ProblemError("unauthenticated", "this endpoint needs the operator token", headers=_CHALLENGE)
 

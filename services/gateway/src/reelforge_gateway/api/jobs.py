@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from reelforge_common.pagination import decode_cursor, encode_cursor
 from reelforge_gateway.api.deps import Pool, Reader
 from reelforge_gateway.api.schemas import Job, JobPage
 from reelforge_gateway.problems import ProblemError, documented
@@ -19,16 +17,11 @@ from reelforge_gateway.store import jobs
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented("unauthenticated", "forbidden"))
 
 
-def _encode_cursor(updated_at: datetime, job_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([updated_at.isoformat(), job_id]).encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode(cursor: str) -> tuple[datetime, str]:
     try:
-        updated_at, job_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(updated_at), str(job_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ProblemError("validation_failed", "cursor: not a cursor this API returned") from exc
+        return decode_cursor(cursor)
+    except ValueError as exc:
+        raise ProblemError("validation_failed", f"cursor: {exc}") from exc
 
 
 @router.get("", responses=documented("validation_failed"))
@@ -45,12 +38,12 @@ async def list_jobs(
         pool,
         tenant_id=caller.tenant_id,
         limit=limit + 1,
-        after=_decode_cursor(cursor) if cursor else None,
+        after=_decode(cursor) if cursor else None,
         status=status.value if status else None,
         kind=kind,
     )
     page, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode_cursor(page[-1]["updated_at"], page[-1]["id"]) if more else None
+    next_cursor = encode_cursor(page[-1]["updated_at"], page[-1]["id"]) if more else None
     return JobPage(items=[Job.from_row(row) for row in page], next_cursor=next_cursor)
 
 

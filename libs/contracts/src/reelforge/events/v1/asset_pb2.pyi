@@ -31,6 +31,8 @@ class MediaInfo(_message.Message):
     ROTATION_DEG_FIELD_NUMBER: _builtins.int
     SIZE_BYTES_FIELD_NUMBER: _builtins.int
     CONTAINER_FIELD_NUMBER: _builtins.int
+    HAS_VIDEO_FIELD_NUMBER: _builtins.int
+    HAS_AUDIO_FIELD_NUMBER: _builtins.int
     duration_s: _builtins.float
     width: _builtins.int
     height: _builtins.int
@@ -43,6 +45,9 @@ class MediaInfo(_message.Message):
     """Clockwise rotation from the container's display matrix."""
     size_bytes: _builtins.int
     container: _builtins.str
+    has_video: _builtins.bool
+    """Audio-only and video-only assets are valid; these say which it is."""
+    has_audio: _builtins.bool
     def __init__(
         self,
         *,
@@ -57,14 +62,58 @@ class MediaInfo(_message.Message):
         rotation_deg: _builtins.int = ...,
         size_bytes: _builtins.int = ...,
         container: _builtins.str = ...,
+        has_video: _builtins.bool = ...,
+        has_audio: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "height", b"height", "rotation_deg", b"rotation_deg", "size_bytes", b"size_bytes", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "has_audio", b"has_audio", "has_video", b"has_video", "height", b"height", "rotation_deg", b"rotation_deg", "size_bytes", b"size_bytes", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MediaInfo: _TypeAlias = MediaInfo  # noqa: Y015
+
+@_typing.final
+class AssetRequested(_message.Message):
+    """asset.requested: an asset's source is accepted (uploaded and validated, or
+    an URL to import) and its processing is queued. The correlation id is the
+    ingest job's id.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSET_ID_FIELD_NUMBER: _builtins.int
+    ORIGINAL_KEY_FIELD_NUMBER: _builtins.int
+    SOURCE_URL_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    MAX_UPLOAD_BYTES_FIELD_NUMBER: _builtins.int
+    MAX_DURATION_S_FIELD_NUMBER: _builtins.int
+    asset_id: _builtins.str
+    original_key: _builtins.str
+    """Where the source is: an object key of the ingest service..."""
+    source_url: _builtins.str
+    """...or, for an import, the http(s) URL to fetch."""
+    filename: _builtins.str
+    max_upload_bytes: _builtins.int
+    """The tenant's quotas at the time of the request."""
+    max_duration_s: _builtins.float
+    def __init__(
+        self,
+        *,
+        asset_id: _builtins.str = ...,
+        original_key: _builtins.str = ...,
+        source_url: _builtins.str = ...,
+        filename: _builtins.str = ...,
+        max_upload_bytes: _builtins.int = ...,
+        max_duration_s: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "filename", b"filename", "max_duration_s", b"max_duration_s", "max_upload_bytes", b"max_upload_bytes", "original_key", b"original_key", "source_url", b"source_url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AssetRequested: _TypeAlias = AssetRequested  # noqa: Y015
 
 @_typing.final
 class AssetIngested(_message.Message):
@@ -80,6 +129,7 @@ class AssetIngested(_message.Message):
     THUMBNAIL_KEY_FIELD_NUMBER: _builtins.int
     FILENAME_FIELD_NUMBER: _builtins.int
     CONTENT_TYPE_FIELD_NUMBER: _builtins.int
+    FILMSTRIP_KEY_FIELD_NUMBER: _builtins.int
     asset_id: _builtins.str
     original_key: _builtins.str
     audio_key: _builtins.str
@@ -89,6 +139,8 @@ class AssetIngested(_message.Message):
     thumbnail_key: _builtins.str
     filename: _builtins.str
     content_type: _builtins.str
+    filmstrip_key: _builtins.str
+    """A single JPEG of evenly spaced frames; empty for audio-only assets."""
     @_builtins.property
     def media(self) -> Global___MediaInfo: ...
     def __init__(
@@ -102,10 +154,11 @@ class AssetIngested(_message.Message):
         thumbnail_key: _builtins.str = ...,
         filename: _builtins.str = ...,
         content_type: _builtins.str = ...,
+        filmstrip_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["media", b"media"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "audio_key", b"audio_key", "content_type", b"content_type", "filename", b"filename", "media", b"media", "original_key", b"original_key", "proxy_key", b"proxy_key", "thumbnail_key", b"thumbnail_key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "audio_key", b"audio_key", "content_type", b"content_type", "filename", b"filename", "filmstrip_key", b"filmstrip_key", "media", b"media", "original_key", b"original_key", "proxy_key", b"proxy_key", "thumbnail_key", b"thumbnail_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

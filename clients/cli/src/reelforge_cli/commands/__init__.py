@@ -1,0 +1,1 @@
+"""One module per command group; ``main`` wires them into the ``reelforge`` app."""

@@ -1,0 +1,171 @@
+"""Rich tables and panels for the API's objects (human output)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from rich.console import Group, RenderableType
+from rich.filesize import decimal
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from reelforge_sdk import ApiKey, Asset, Job, MediaInfo, Tenant, TenantWithKey
+
+STATUS_STYLES = {
+    "ready": "green",
+    "succeeded": "green",
+    "failed": "red",
+    "processing": "yellow",
+    "running": "yellow",
+    "importing": "yellow",
+    "uploading": "yellow",
+    "queued": "cyan",
+}
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def when(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
+
+
+def _fields(rows: Iterable[tuple[str, RenderableType | str | None]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, value in rows:
+        if value not in (None, ""):
+            grid.add_row(name, value)
+    return grid
+
+
+def _table(*columns: str) -> Table:
+    table = Table(show_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def media_summary(media: MediaInfo | None) -> str | None:
+    if media is None:
+        return None
+    parts = []
+    if media.duration_s is not None:
+        parts.append(f"{media.duration_s:.1f} s")
+    if media.has_video:
+        video = f"{media.width}x{media.height}"
+        if media.fps:
+            video += f" @ {media.fps:g} fps"
+        parts.append(f"{video} {media.video_codec or ''}".strip())
+    if media.has_audio:
+        parts.append(f"audio {media.audio_codec or ''} {media.audio_channels or '?'} ch".replace("  ", " "))
+    if media.rotation_deg:
+        parts.append(f"rotated {media.rotation_deg} deg")
+    return ", ".join(parts)
+
+
+def asset_panel(asset: Asset) -> Panel:
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("status", status_text(asset.status)),
+        ("filename", asset.filename),
+        ("size", decimal(asset.size_bytes) if asset.size_bytes is not None else None),
+        ("type", asset.content_type),
+        ("source", asset.source),
+        ("job", asset.job_id),
+        ("media", media_summary(asset.media)),
+        ("derivatives", ", ".join(sorted(asset.derivatives)) or None),
+        ("error", f"{asset.error.code}: {asset.error.message}" if asset.error else None),
+        ("created", when(asset.created_at)),
+        ("updated", when(asset.updated_at)),
+    ]
+    return Panel(_fields(rows), title=f"asset {asset.id}", title_align="left", expand=False)
+
+
+def assets_table(assets: Sequence[Asset], next_cursor: str | None = None) -> RenderableType:
+    table = _table("id", "status", "filename", "size", "source", "updated")
+    for asset in assets:
+        size = decimal(asset.size_bytes) if asset.size_bytes is not None else "-"
+        table.add_row(asset.id, status_text(asset.status), asset.filename, size, asset.source, when(asset.updated_at))
+    return _with_cursor(table, len(assets), "asset", next_cursor)
+
+
+def job_panel(job: Job) -> Panel:
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("kind", job.kind),
+        ("status", status_text(job.status)),
+        ("stage", job.stage),
+        ("progress", f"{job.progress:.0%}"),
+        ("resource", job.resource_id),
+        ("error", f"{job.error.code}: {job.error.message}" if job.error else None),
+        ("created", when(job.created_at)),
+        ("updated", when(job.updated_at)),
+    ]
+    return Panel(_fields(rows), title=f"job {job.id}", title_align="left", expand=False)
+
+
+def jobs_table(jobs: Sequence[Job], next_cursor: str | None = None) -> RenderableType:
+    table = _table("id", "kind", "status", "stage", "progress", "resource", "updated")
+    for job in jobs:
+        table.add_row(
+            job.id,
+            job.kind,
+            status_text(job.status),
+            job.stage,
+            f"{job.progress:.0%}",
+            job.resource_id,
+            when(job.updated_at),
+        )
+    return _with_cursor(table, len(jobs), "job", next_cursor)
+
+
+def _with_cursor(table: Table, count: int, noun: str, next_cursor: str | None) -> RenderableType:
+    footer = f"{count} {noun}{'' if count == 1 else 's'}"
+    if next_cursor:
+        footer += f"; more with --cursor {next_cursor} (or --all)"
+    return Group(table, Text(footer, style="dim"))
+
+
+def key_panel(key: ApiKey) -> RenderableType:
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("name", key.name or "-"),
+        ("scopes", ", ".join(key.scopes)),
+        ("created", when(key.created_at)),
+        ("revoked", when(key.revoked_at) if key.revoked_at else None),
+        ("token", Text(key.token, style="bold yellow") if key.token else None),
+    ]
+    panel = Panel(_fields(rows), title=f"api key {key.id}", title_align="left", expand=False)
+    if key.token:
+        return Group(panel, Text("The token is shown only once: store it now.", style="yellow"))
+    return panel
+
+
+def keys_table(keys: Sequence[ApiKey]) -> Table:
+    table = _table("id", "name", "scopes", "created", "revoked")
+    for key in keys:
+        table.add_row(key.id, key.name, ", ".join(key.scopes), when(key.created_at), when(key.revoked_at))
+    return table
+
+
+def tenant_created(created: TenantWithKey) -> RenderableType:
+    tenant = created.tenant
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("tenant id", tenant.id),
+        ("name", tenant.name),
+        ("api key id", created.api_key.id),
+        ("api key", Text(created.api_key.token or "", style="bold yellow")),
+    ]
+    return Group(
+        Panel(_fields(rows), title=f"tenant {tenant.name}", title_align="left", expand=False),
+        Text("The API key is shown only once: store it now (e.g. reelforge login --api-key ...).", style="yellow"),
+    )
+
+
+def tenants_table(tenants: Sequence[Tenant]) -> Table:
+    table = _table("id", "name", "created")
+    for tenant in tenants:
+        table.add_row(tenant.id, tenant.name, when(tenant.created_at))
+    return table

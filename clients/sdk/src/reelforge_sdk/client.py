@@ -1,0 +1,324 @@
+"""The synchronous client."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from reelforge_sdk import endpoints
+from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
+from reelforge_sdk.errors import ReelforgeError
+from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, Tenant, TenantWithKey, Upload
+from reelforge_sdk.multipart import MultipartFile
+from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
+from reelforge_sdk.uploads import (
+    DEFAULT_MULTIPART_THRESHOLD,
+    DEFAULT_PART_CONCURRENCY,
+    PartSpan,
+    PartTracker,
+    ProgressCallback,
+    file_size,
+    missing_parts,
+    read_part,
+)
+from reelforge_sdk.waiting import AssetWait
+from reelforge_sdk.watch import JobWatch
+
+T = TypeVar("T")
+
+
+class Client:
+    """The Reelforge API, synchronously.
+
+    ``api_url`` and ``api_key`` default to ``REELFORGE_API_URL`` and
+    ``REELFORGE_API_KEY``. Errors raise :class:`~reelforge_sdk.ReelforgeError`.
+    ``transport`` (e.g. ``httpx.MockTransport``) and ``sleep`` are for tests.
+    Use it as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        api_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._config = ClientConfig.resolve(api_url, api_key, timeout, retry)
+        self._http = httpx.Client(
+            base_url=self._config.api_url,
+            timeout=self._config.timeout,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+        )
+        self._sleep = sleep
+
+    @property
+    def api_url(self) -> str:
+        return self._config.api_url
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # Tenants (operator token)
+
+    def create_tenant(self, name: str, operator_token: str, *, idempotency_key: str | None = None) -> TenantWithKey:
+        """Create a tenant and its first API key (all scopes); the token is shown once."""
+        return self._send(endpoints.create_tenant(name, operator_token, idempotency_key))
+
+    def list_tenants(self, operator_token: str) -> list[Tenant]:
+        """Every tenant."""
+        return self._send(endpoints.list_tenants(operator_token))
+
+    # API keys (admin scope)
+
+    def create_api_key(
+        self, name: str = "", scopes: Sequence[str] | None = None, *, idempotency_key: str | None = None
+    ) -> ApiKey:
+        """A new key for the caller's tenant; ``token`` is only in this answer."""
+        return self._send(endpoints.create_api_key(name, scopes, idempotency_key))
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key of the tenant, revoked ones included, without secrets."""
+        return self._send(endpoints.list_api_keys())
+
+    def revoke_api_key(self, key_id: str) -> None:
+        """Revoke a key at once."""
+        self._send(endpoints.revoke_api_key(key_id))
+
+    def rotate_api_key(self, key_id: str, *, idempotency_key: str | None = None) -> ApiKey:
+        """Replace a key by a new one with the same name and scopes; the old one is revoked."""
+        return self._send(endpoints.rotate_api_key(key_id, idempotency_key))
+
+    # Uploads and imports
+
+    def upload(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+        multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+        part_size: int | None = None,
+        content_type: str | None = None,
+        concurrency: int = DEFAULT_PART_CONCURRENCY,
+        idempotency_key: str | None = None,
+    ) -> Asset:
+        """Upload a media file; returns the asset (status ``processing``).
+
+        Files below ``multipart_threshold`` bytes are streamed in one request;
+        larger ones go up as presigned parts, ``concurrency`` at a time
+        (``part_size`` is a hint; the server decides). ``on_progress(sent,
+        total)`` hears of the bytes sent. If parts fail, :class:`UploadInterruptedError`
+        names the asset to pass to :meth:`resume_upload`.
+        """
+        file = Path(path)
+        size = file_size(file)
+        if size == 0 or size < multipart_threshold:
+            body = MultipartFile(file, content_type=content_type)
+            return self._send(endpoints.upload_asset(body, idempotency_key), on_progress)
+        upload = self._send(endpoints.create_upload(file, size, content_type, part_size, idempotency_key))
+        return self._upload_parts(upload, file, size, on_progress, concurrency)
+
+    def resume_upload(
+        self,
+        asset_id: str,
+        path: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+        concurrency: int = DEFAULT_PART_CONCURRENCY,
+    ) -> Asset:
+        """Finish an interrupted multipart upload, sending only the parts the server lacks."""
+        file = Path(path)
+        upload = self._send(endpoints.get_upload(asset_id))
+        return self._upload_parts(upload, file, file_size(file), on_progress, concurrency)
+
+    def get_upload(self, asset_id: str) -> Upload:
+        """A multipart upload: stored parts, and fresh URLs for the missing ones."""
+        return self._send(endpoints.get_upload(asset_id))
+
+    def abort_upload(self, asset_id: str) -> None:
+        """Abandon a multipart upload and its stored parts."""
+        self._send(endpoints.abort_upload(asset_id))
+
+    def import_url(self, url: str, filename: str | None = None, *, idempotency_key: str | None = None) -> Asset:
+        """Have the server fetch media from ``url``; returns the asset (status ``importing``)."""
+        return self._send(endpoints.import_url(url, filename, idempotency_key))
+
+    # Assets
+
+    def list_assets(
+        self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Asset]:
+        """One page of the tenant's assets."""
+        return self._send(endpoints.list_assets(status, limit, cursor))
+
+    def iter_assets(self, *, status: str | None = None, page_size: int | None = None) -> Iterator[Asset]:
+        """Every asset, following ``next_cursor`` page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_assets(status=status, limit=page_size, cursor=cursor)
+            yield from page.items
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def get_asset(self, asset_id: str) -> Asset:
+        return self._send(endpoints.get_asset(asset_id))
+
+    def delete_asset(self, asset_id: str) -> None:
+        self._send(endpoints.delete_asset(asset_id))
+
+    def download_url(self, asset_id: str) -> DownloadLink:
+        """A presigned URL to the original media."""
+        return self._send(endpoints.download_url(asset_id))
+
+    def wait_for_asset(
+        self,
+        asset_id: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 0.5,
+        on_update: Callable[[Asset], None] | None = None,
+    ) -> Asset:
+        """Poll the asset until it is ready or failed, and return it (check ``status``).
+
+        Raises ``ReelforgeError`` with code ``timeout`` after ``timeout`` seconds.
+        ``on_update`` sees every polled state.
+        """
+        wait = AssetWait(timeout=timeout, poll_interval=poll_interval)
+        while True:
+            asset = self.get_asset(asset_id)
+            if on_update is not None:
+                on_update(asset)
+            if asset.is_terminal:
+                return asset
+            self._sleep(wait.next_delay(asset))
+
+    # Jobs
+
+    def list_jobs(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Job]:
+        """One page of the tenant's jobs, most recently updated first."""
+        return self._send(endpoints.list_jobs(status, kind, limit, cursor))
+
+    def iter_jobs(
+        self, *, status: str | None = None, kind: str | None = None, page_size: int | None = None
+    ) -> Iterator[Job]:
+        """Every job, following ``next_cursor`` page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_jobs(status=status, kind=kind, limit=page_size, cursor=cursor)
+            yield from page.items
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def get_job(self, job_id: str) -> Job:
+        return self._send(endpoints.get_job(job_id))
+
+    def watch_job(self, job_id: str) -> Iterator[Job]:
+        """The job's states as they change (Server-Sent Events), ending at succeeded or failed."""
+        return self._watch(endpoints.job_events(job_id), until_terminal=True)
+
+    def watch_events(self) -> Iterator[Job]:
+        """Every job change of the tenant, as it happens; never ends by itself."""
+        return self._watch(endpoints.tenant_events(), until_terminal=False)
+
+    # Transport
+
+    def _send(self, call: Call[T], on_progress: ProgressCallback | None = None) -> T:
+        args = request_args(call, self._config)
+        attempts = Attempts(self._config.retry)
+        while True:
+            content = call.upload.chunks(on_progress) if call.upload is not None else None
+            request = self._http.build_request(**args, content=content)
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                delay = attempts.after_error(exc, request.url)
+            else:
+                retry_in = attempts.after_response(response)
+                if retry_in is None:
+                    return read_result(call, response)
+                delay = retry_in
+            self._sleep(delay)
+
+    def _upload_parts(
+        self, upload: Upload, path: Path, size: int, on_progress: ProgressCallback | None, concurrency: int
+    ) -> Asset:
+        spans = missing_parts(upload, size)
+        tracker = PartTracker(upload, size, on_progress)
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="reelforge-part")
+        try:
+            futures = {pool.submit(self._put_part, path, span): span for span in spans}
+            for future in as_completed(futures):
+                tracker.finished(futures[future], future.result())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        tracker.raise_if_failed()
+        return self._send(endpoints.complete_upload(upload.asset_id, None))
+
+    def _put_part(self, path: Path, span: PartSpan) -> ReelforgeError | None:
+        """PUT one part to its presigned URL (no Authorization), retrying; the error if it failed."""
+        try:
+            data = read_part(path, span)
+            attempts = Attempts(self._config.retry, statuses=PART_RETRYABLE_STATUSES)
+            while True:
+                try:
+                    response = self._http.put(span.url, content=data)
+                except httpx.TransportError as exc:
+                    delay = attempts.after_error(exc, span.url)
+                else:
+                    retry_in = attempts.after_response(response)
+                    if retry_in is None:
+                        return None if response.is_success else ReelforgeError.from_response(response)
+                    delay = retry_in
+                self._sleep(delay)
+        except ReelforgeError as exc:
+            return exc
+
+    def _watch(self, call: Call[Any], *, until_terminal: bool) -> Iterator[Job]:
+        args = request_args(call, self._config)
+        watch = JobWatch(until_terminal=until_terminal, retry=self._config.retry)
+        while True:
+            if watch.last_event_id:
+                args["headers"]["Last-Event-ID"] = watch.last_event_id
+            try:
+                with self._http.stream(**args) as response:
+                    if response.is_error:
+                        response.read()
+                        delay = watch.reconnect_delay(response=response)
+                    else:
+                        for line in response.iter_lines():
+                            job = watch.feed(line)
+                            if job is not None:
+                                yield job
+                            if watch.finished:
+                                return
+                        delay = watch.reconnect_delay()
+            except httpx.TransportError as exc:
+                delay = watch.reconnect_delay(error=exc)
+            self._sleep(delay)

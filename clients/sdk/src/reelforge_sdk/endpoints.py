@@ -1,0 +1,145 @@
+"""Every endpoint of the public API as a :class:`~reelforge_sdk.calls.Call`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from reelforge_sdk.calls import STREAM_TIMEOUT, UPLOAD_TIMEOUT, Call, post
+from reelforge_sdk.models import JSON, ApiKey, Asset, DownloadLink, Job, Page, Tenant, TenantWithKey, Upload
+from reelforge_sdk.multipart import MultipartFile, guess_content_type
+
+EVENT_STREAM = "text/event-stream"
+
+
+def _id(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _nothing(_: Any) -> None:
+    return None
+
+
+# Tenants (operator token)
+
+
+def create_tenant(name: str, operator_token: str, idempotency_key: str | None) -> Call[TenantWithKey]:
+    return post(
+        "/v1/admin/tenants",
+        TenantWithKey.from_json,
+        json={"name": name},
+        token=operator_token,
+        idempotency_key=idempotency_key,
+    )
+
+
+def list_tenants(operator_token: str) -> Call[list[Tenant]]:
+    return Call("GET", "/v1/admin/tenants", lambda data: [Tenant.from_json(t) for t in data], token=operator_token)
+
+
+# API keys (admin scope)
+
+
+def create_api_key(name: str, scopes: Sequence[str] | None, idempotency_key: str | None) -> Call[ApiKey]:
+    body: JSON = {"name": name}
+    if scopes is not None:
+        body["scopes"] = list(scopes)
+    return post("/v1/api-keys", ApiKey.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_api_keys() -> Call[list[ApiKey]]:
+    return Call("GET", "/v1/api-keys", lambda data: [ApiKey.from_json(k) for k in data])
+
+
+def revoke_api_key(key_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/api-keys/{_id(key_id)}", _nothing)
+
+
+def rotate_api_key(key_id: str, idempotency_key: str | None) -> Call[ApiKey]:
+    return post(f"/v1/api-keys/{_id(key_id)}/rotate", ApiKey.from_json, idempotency_key=idempotency_key)
+
+
+# Assets
+
+
+def upload_asset(body: MultipartFile, idempotency_key: str | None) -> Call[Asset]:
+    return post("/v1/assets", Asset.from_json, upload=body, timeout=UPLOAD_TIMEOUT, idempotency_key=idempotency_key)
+
+
+def import_url(url: str, filename: str | None, idempotency_key: str | None) -> Call[Asset]:
+    body: JSON = {"url": url}
+    if filename:
+        body["filename"] = filename
+    return post("/v1/imports", Asset.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_assets(status: str | None, limit: int | None, cursor: str | None) -> Call[Page[Asset]]:
+    params = {"status": status, "limit": limit, "cursor": cursor}
+    return Call("GET", "/v1/assets", Page.parser(Asset.from_json), params=params)
+
+
+def get_asset(asset_id: str) -> Call[Asset]:
+    return Call("GET", f"/v1/assets/{_id(asset_id)}", Asset.from_json)
+
+
+def delete_asset(asset_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/assets/{_id(asset_id)}", _nothing)
+
+
+def download_url(asset_id: str) -> Call[DownloadLink]:
+    return Call("GET", f"/v1/assets/{_id(asset_id)}/download", DownloadLink.from_json)
+
+
+# Presigned multipart uploads
+
+
+def create_upload(
+    path: Path, size: int, content_type: str | None, part_size: int | None, idempotency_key: str | None
+) -> Call[Upload]:
+    body: JSON = {
+        "filename": path.name,
+        "size_bytes": size,
+        "content_type": content_type or guess_content_type(path.name),
+    }
+    if part_size:
+        body["part_size"] = part_size
+    return post("/v1/uploads", Upload.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_upload(asset_id: str) -> Call[Upload]:
+    return Call("GET", f"/v1/uploads/{_id(asset_id)}", Upload.from_json)
+
+
+def complete_upload(asset_id: str, idempotency_key: str | None) -> Call[Asset]:
+    return post(
+        f"/v1/uploads/{_id(asset_id)}/complete",
+        Asset.from_json,
+        timeout=UPLOAD_TIMEOUT,
+        idempotency_key=idempotency_key,
+    )
+
+
+def abort_upload(asset_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/uploads/{_id(asset_id)}", _nothing)
+
+
+# Jobs
+
+
+def list_jobs(status: str | None, kind: str | None, limit: int | None, cursor: str | None) -> Call[Page[Job]]:
+    params = {"status": status, "kind": kind, "limit": limit, "cursor": cursor}
+    return Call("GET", "/v1/jobs", Page.parser(Job.from_json), params=params)
+
+
+def get_job(job_id: str) -> Call[Job]:
+    return Call("GET", f"/v1/jobs/{_id(job_id)}", Job.from_json)
+
+
+def job_events(job_id: str) -> Call[None]:
+    return Call("GET", f"/v1/jobs/{_id(job_id)}/events", _nothing, timeout=STREAM_TIMEOUT, accept=EVENT_STREAM)
+
+
+def tenant_events() -> Call[None]:
+    return Call("GET", "/v1/events", _nothing, timeout=STREAM_TIMEOUT, accept=EVENT_STREAM)

@@ -1,0 +1,452 @@
+"""The reelforge CLI against fake servers: JSON output, error lines and exit
+codes, configuration precedence, login, upload, jobs watch, admin and keys."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner, Result
+
+from reelforge_cli.main import create_app
+from reelforge_sdk import RetryPolicy
+
+Handler = Callable[[httpx.Request], httpx.Response]
+TOKEN = "rf_k1_secret"
+NO_SLEEP_RETRY = RetryPolicy(max_retries=2, jitter=lambda d: d)
+
+
+def problem(status: int, code: str, detail: str) -> httpx.Response:
+    body = {"type": f"urn:reelforge:problem:{code}", "title": code, "status": status, "detail": detail, "code": code}
+    return httpx.Response(status, json=body, headers={"Content-Type": "application/problem+json"})
+
+
+def asset_json(asset_id: str = "a_1", status: str = "ready", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": asset_id,
+        "job_id": "j_1",
+        "status": status,
+        "filename": "clip.mp4",
+        "content_type": "video/mp4",
+        "size_bytes": 2048,
+        "source": "upload",
+        "media": None,
+        "derivatives": {},
+        "error": None,
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-01T00:00:01Z",
+        **extra,
+    }
+
+
+def job_json(status: str = "running", progress: float = 0.5) -> dict[str, Any]:
+    return {
+        "id": "j_1",
+        "kind": "ingest",
+        "status": status,
+        "stage": "probe",
+        "progress": progress,
+        "resource_id": "a_1",
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": f"2025-01-01T00:00:{int(progress * 10):02d}Z",
+        "error": {"code": "media_unreadable", "message": "not a video"} if status == "failed" else None,
+    }
+
+
+class Fake:
+    """A fake API: records requests, answers through ``handler``."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.handler(request)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str | None]:
+    """A clean environment: no key, a private config file, a wide terminal."""
+    return {
+        "REELFORGE_API_URL": "http://api.test",
+        "REELFORGE_API_KEY": TOKEN,
+        "REELFORGE_CONFIG": str(tmp_path / "config" / "reelforge.json"),
+        "REELFORGE_PROFILE": None,
+        "REELFORGE_OPERATOR_TOKEN": None,
+        "COLUMNS": "200",
+    }
+
+
+def run(fake: Handler, args: list[str], env: dict[str, str | None], *, input: str | None = None) -> Result:
+    app = create_app(transport=httpx.MockTransport(fake), retry=NO_SLEEP_RETRY, sleep=lambda _: None)
+    return CliRunner().invoke(app, args, env=env, input=input)
+
+
+# Output and errors
+
+
+def test_json_output_is_the_api_object_as_returned(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json=asset_json(extra_field="kept")))
+
+    result = run(fake, ["assets", "get", "a_1", "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == asset_json(extra_field="kept")
+    assert fake.requests[0].url == "http://api.test/v1/assets/a_1"
+    assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_human_output_shows_the_asset(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: httpx.Response(200, json=asset_json())), ["assets", "get", "a_1"], env)
+
+    assert result.exit_code == 0
+    assert "asset a_1" in result.stdout
+    assert "clip.mp4" in result.stdout
+    assert "ready" in result.stdout
+
+
+def test_an_api_error_is_one_line_on_stderr_and_exit_1(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: problem(404, "not_found", "no asset 123")), ["assets", "get", "123"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: not_found: no asset 123 (HTTP 404)\n"
+    assert result.stdout == ""
+
+
+def test_an_api_error_with_json_is_an_error_document_on_stdout(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: problem(403, "forbidden", "needs admin")), ["keys", "list", "--json"], env)
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "error": {"status": 403, "code": "forbidden", "title": "forbidden", "detail": "needs admin"}
+    }
+
+
+def test_an_unreachable_api_is_one_line_without_a_traceback(env: dict[str, str | None]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    result = run(refuse, ["jobs", "list"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: network_error: connection refused")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_api_key_is_a_usage_error(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json={"items": [], "next_cursor": None}))
+
+    result = run(fake, ["assets", "list"], {**env, "REELFORGE_API_KEY": None})
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: missing_api_key: no API key")
+    assert fake.requests == []
+
+
+# Configuration
+
+
+def test_login_writes_the_profile_readable_by_the_user_only(env: dict[str, str | None], tmp_path: Path) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json={"items": [], "next_cursor": None}))
+    env = {**env, "REELFORGE_API_URL": None, "REELFORGE_API_KEY": None}
+
+    result = run(fake, ["login", "--api-url", "http://prod.test/", "--api-key", "rf_a_b", "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "config" / "reelforge.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text()) == {
+        "profiles": {"default": {"api_url": "http://prod.test", "api_key": "rf_a_b"}}
+    }
+    assert json.loads(result.stdout)["profile"] == "default"
+    assert fake.requests[0].headers["authorization"] == "Bearer rf_a_b"
+
+    run(fake, ["jobs", "list"], env)
+    assert str(fake.requests[-1].url).startswith("http://prod.test/v1/jobs")
+    assert fake.requests[-1].headers["authorization"] == "Bearer rf_a_b"
+
+
+def test_login_prompts_for_the_key_and_refuses_a_wrong_one(env: dict[str, str | None], tmp_path: Path) -> None:
+    fake = Fake(lambda _: problem(401, "unauthenticated", "the API key is unknown, revoked or malformed"))
+
+    result = run(fake, ["login", "--profile", "staging"], env, input="rf_bad_key\n")
+
+    assert result.exit_code == 1
+    assert "error: unauthenticated" in result.stderr
+    assert fake.requests[0].headers["authorization"] == "Bearer rf_bad_key"
+    assert not (tmp_path / "config" / "reelforge.json").exists()
+
+
+def test_options_beat_a_named_profile_which_beats_the_environment(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json={"items": [], "next_cursor": None}))
+    for name, key in (("default", "rf_default_k"), ("ci", "rf_ci_k")):
+        run(fake, ["login", "--profile", name, "--api-key", key, "--no-verify"], env)
+
+    def key_used(*args: str, **overrides: str | None) -> str:
+        result = run(fake, [*args, "jobs", "list", "--json"], {**env, **overrides})
+        assert result.exit_code == 0, result.output
+        return fake.requests[-1].headers["authorization"].removeprefix("Bearer ")
+
+    assert key_used() == TOKEN
+    assert key_used(REELFORGE_API_KEY=None) == "rf_default_k"
+    assert key_used("--profile", "ci") == "rf_ci_k"
+    assert key_used(REELFORGE_API_KEY=None, REELFORGE_PROFILE="ci") == "rf_ci_k"
+    assert key_used("--profile", "ci", "--api-key", "rf_flag_k") == "rf_flag_k"
+
+
+def test_an_unknown_profile_is_a_usage_error(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: httpx.Response(200)), ["--profile", "nope", "jobs", "list"], env)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown_profile: no profile 'nope'")
+
+
+# Upload and import
+
+
+def upload_server(final: dict[str, Any]) -> Fake:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == "/v1/assets":
+            return httpx.Response(201, json=asset_json(status="processing"))
+        if request.method == "POST" and request.url.path == "/v1/imports":
+            return httpx.Response(202, json=asset_json(status="importing", source="import"))
+        return httpx.Response(200, json=final)
+
+    return Fake(handler)
+
+
+def test_upload_waits_for_the_asset_and_prints_it_as_json(env: dict[str, str | None], tmp_path: Path) -> None:
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"\0" * 2048)
+    fake = upload_server(asset_json(status="ready"))
+
+    result = run(fake, ["upload", str(media), "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == asset_json(status="ready")
+    assert [(r.method, r.url.path) for r in fake.requests] == [("POST", "/v1/assets"), ("GET", "/v1/assets/a_1")]
+    assert fake.requests[0].headers["content-type"].startswith("multipart/form-data; boundary=")
+
+
+def test_upload_without_waiting_prints_the_processing_asset(env: dict[str, str | None], tmp_path: Path) -> None:
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"\0" * 10)
+    fake = upload_server(asset_json(status="ready"))
+
+    result = run(fake, ["upload", str(media), "--no-wait", "--json"], env)
+
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["status"] == "processing"
+    assert len(fake.requests) == 1
+
+
+def test_an_asset_that_fails_processing_exits_1_with_its_reason(env: dict[str, str | None], tmp_path: Path) -> None:
+    media = tmp_path / "clip.mp4"
+    media.write_bytes(b"\0" * 10)
+    failed = asset_json(status="failed", error={"code": "media_unreadable", "message": "not a video"})
+
+    result = run(upload_server(failed), ["upload", str(media)], env)
+
+    assert result.exit_code == 1
+    assert result.stderr.endswith("error: media_unreadable: not a video (asset a_1 failed)\n")
+    assert "asset a_1" in result.stdout
+
+
+def test_uploading_a_missing_file_is_a_usage_error(env: dict[str, str | None], tmp_path: Path) -> None:
+    fake = upload_server(asset_json())
+
+    result = run(fake, ["upload", str(tmp_path / "nope.mp4"), "--json"], env)
+
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["code"] == "file_not_found"
+    assert fake.requests == []
+
+
+def test_an_interrupted_multipart_upload_says_how_to_resume(env: dict[str, str | None], tmp_path: Path) -> None:
+    media = tmp_path / "big.mp4"
+    media.write_bytes(b"\1" * 3000)
+    upload = {
+        "asset_id": "a_big",
+        "part_size": 1000,
+        "part_count": 3,
+        "parts": [{"number": n, "url": f"https://s3.test/p?partNumber={n}"} for n in (1, 2, 3)],
+        "uploaded": [],
+        "expires_at": None,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "s3.test":
+            return httpx.Response(403 if request.url.params["partNumber"] == "2" else 200)
+        return httpx.Response(201, json=upload)
+
+    result = run(Fake(handler), ["upload", str(media), "--multipart-threshold", "1000"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: upload_interrupted: parts 2 of upload a_big failed")
+    assert result.stderr.rstrip().endswith(f"reelforge upload {media} --resume a_big (HTTP 403)")
+
+
+def test_import_sends_the_url_and_waits(env: dict[str, str | None]) -> None:
+    fake = upload_server(asset_json(status="ready", source="import"))
+
+    result = run(fake, ["import", "https://example.com/talk.mp4", "--filename", "talk.mp4", "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(fake.requests[0].content) == {"url": "https://example.com/talk.mp4", "filename": "talk.mp4"}
+    assert json.loads(result.stdout)["source"] == "import"
+
+
+# Listings
+
+
+def test_assets_list_all_follows_the_cursors(env: dict[str, str | None]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("cursor") == "c2":
+            return httpx.Response(200, json={"items": [asset_json("a_2")], "next_cursor": None})
+        return httpx.Response(200, json={"items": [asset_json("a_1")], "next_cursor": "c2"})
+
+    result = run(Fake(handler), ["assets", "list", "--all", "--status", "ready", "--json"], env)
+
+    assert result.exit_code == 0
+    assert [a["id"] for a in json.loads(result.stdout)["items"]] == ["a_1", "a_2"]
+
+
+def test_a_single_page_shows_how_to_get_the_next(env: dict[str, str | None]) -> None:
+    page = {"items": [asset_json("a_1"), asset_json("a_2")], "next_cursor": "abc"}
+
+    result = run(Fake(lambda _: httpx.Response(200, json=page)), ["assets", "list", "--limit", "2"], env)
+
+    assert result.exit_code == 0
+    assert "a_1" in result.stdout
+    assert "a_2" in result.stdout
+    assert "--cursor abc" in result.stdout
+
+
+def test_jobs_list_passes_its_filters(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json={"items": [job_json()], "next_cursor": None}))
+
+    result = run(fake, ["jobs", "list", "--status", "running", "--kind", "ingest", "--limit", "5"], env)
+
+    assert result.exit_code == 0
+    assert dict(fake.requests[0].url.params) == {"status": "running", "kind": "ingest", "limit": "5"}
+    assert "ingest" in result.stdout
+
+
+# Jobs watch
+
+
+def events(*jobs: dict[str, Any]) -> httpx.Response:
+    body = "".join(f": ping\n\nevent: job\ndata: {json.dumps(job)}\n\n" for job in jobs)
+    return httpx.Response(200, text=body, headers={"Content-Type": "text/event-stream"})
+
+
+def test_jobs_watch_exits_0_when_the_job_succeeds(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: events(job_json(progress=0.2), job_json("succeeded", 1.0)))
+
+    result = run(fake, ["jobs", "watch", "j_1", "--json"], env)
+
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["status"] for line in lines] == ["running", "succeeded"]
+    assert fake.requests[0].url.path == "/v1/jobs/j_1/events"
+
+
+def test_jobs_watch_exits_1_when_the_job_fails(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: events(job_json(progress=0.2), job_json("failed", 0.3))), ["jobs", "watch", "j_1"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr.endswith("error: media_unreadable: not a video (job j_1 failed)\n")
+    assert "job j_1" in result.stdout
+
+
+# Admin and keys
+
+
+def test_admin_tenant_create_prints_the_tenant_id_and_key_token(env: dict[str, str | None]) -> None:
+    created = {
+        "tenant": {"id": "t_42", "name": "acme", "created_at": "2025-01-01T00:00:00Z"},
+        "api_key": {
+            "id": "k_1",
+            "name": "initial",
+            "scopes": ["read", "write", "admin"],
+            "created_at": "2025-01-01T00:00:00Z",
+            "revoked_at": None,
+            "token": "rf_k_1_supersecret",
+        },
+    }
+    fake = Fake(lambda _: httpx.Response(201, json=created))
+
+    result = run(fake, ["admin", "tenant", "create", "acme"], {**env, "REELFORGE_OPERATOR_TOKEN": "op-secret"})
+
+    assert result.exit_code == 0, result.output
+    assert "t_42" in result.stdout
+    assert "rf_k_1_supersecret" in result.stdout
+    assert fake.requests[0].headers["authorization"] == "Bearer op-secret"
+
+    as_json = run(fake, ["admin", "tenant", "create", "acme", "--operator-token", "op-2", "--json"], env)
+    assert json.loads(as_json.stdout) == created
+    assert fake.requests[-1].headers["authorization"] == "Bearer op-2"
+
+
+def test_admin_commands_need_the_operator_token(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json=[]))
+
+    result = run(fake, ["admin", "tenant", "list"], env)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: missing_operator_token")
+    assert fake.requests == []
+
+
+def test_keys_create_sends_the_chosen_scopes_and_shows_the_token(env: dict[str, str | None]) -> None:
+    key = {
+        "id": "k_9",
+        "name": "ci",
+        "scopes": ["read", "admin"],
+        "created_at": "2025-01-01T00:00:00Z",
+        "revoked_at": None,
+        "token": "rf_k_9_secret",
+    }
+    fake = Fake(lambda _: httpx.Response(201, json=key))
+
+    result = run(fake, ["keys", "create", "--name", "ci", "--scope", "read", "--scope", "admin"], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(fake.requests[0].content) == {"name": "ci", "scopes": ["read", "admin"]}
+    assert "rf_k_9_secret" in result.stdout
+
+
+def test_keys_revoke_and_rotate(env: dict[str, str | None]) -> None:
+    key = {"id": "k_10", "name": "ci", "scopes": ["read"], "created_at": "2025-01-01T00:00:00Z", "revoked_at": None}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        return httpx.Response(201, json={**key, "token": "rf_k_10_new"})
+
+    fake = Fake(handler)
+    revoked = run(fake, ["keys", "revoke", "k_9", "--json"], env)
+    rotated = run(fake, ["keys", "rotate", "k_10", "--json"], env)
+
+    assert json.loads(revoked.stdout) == {"id": "k_9", "revoked": True}
+    assert json.loads(rotated.stdout)["token"] == "rf_k_10_new"
+    assert [(r.method, r.url.path) for r in fake.requests] == [
+        ("DELETE", "/v1/api-keys/k_9"),
+        ("POST", "/v1/api-keys/k_10/rotate"),
+    ]
+
+
+def test_download_url_prints_the_url_alone(env: dict[str, str | None]) -> None:
+    link = {"url": "https://s3.test/media/a_1?X-Amz-Signature=abc", "expires_at": "2025-01-01T01:00:00Z"}
+
+    result = run(Fake(lambda _: httpx.Response(200, json=link)), ["assets", "download-url", "a_1"], env)
+
+    assert result.exit_code == 0
+    assert result.stdout == link["url"] + "\n"

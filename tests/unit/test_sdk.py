@@ -1,0 +1,551 @@
+"""The SDK against fake servers: errors, retries, pagination, waiting, SSE."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from reelforge_sdk import AsyncClient, Client, Job, ReelforgeError, RetryPolicy
+from reelforge_sdk.sse import ServerSentEvent, SSEDecoder
+
+API = "http://api.test"
+TOKEN = "rf_k1_secret"
+FAST = RetryPolicy(max_retries=3, jitter=lambda d: d)
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def problem(status: int, code: str, detail: str = "", **headers: str) -> httpx.Response:
+    body = {"type": f"urn:reelforge:problem:{code}", "title": code.title(), "status": status, "detail": detail}
+    return httpx.Response(
+        status, json={**body, "code": code}, headers={"Content-Type": "application/problem+json", **headers}
+    )
+
+
+def asset_json(asset_id: str = "a_1", status: str = "ready", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": asset_id,
+        "job_id": "j_1",
+        "status": status,
+        "filename": "clip.mp4",
+        "content_type": "video/mp4",
+        "size_bytes": 1234,
+        "source": "upload",
+        "media": None,
+        "derivatives": {},
+        "error": None,
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-01T00:00:01Z",
+        **extra,
+    }
+
+
+def job_json(status: str = "running", progress: float = 0.5, stage: str = "probe", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "j_1",
+        "kind": "ingest",
+        "status": status,
+        "stage": stage,
+        "progress": progress,
+        "resource_id": "a_1",
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "updated_at": f"2025-01-01T00:00:{int(progress * 10):02d}+00:00",
+        "error": None,
+        **extra,
+    }
+
+
+def client(handler: Handler, **kwargs: Any) -> Client:
+    kwargs.setdefault("retry", FAST)
+    kwargs.setdefault("sleep", lambda _: None)
+    return Client(API, TOKEN, transport=httpx.MockTransport(handler), **kwargs)
+
+
+# Errors
+
+
+def test_a_problem_document_becomes_a_reelforge_error_with_its_fields() -> None:
+    with client(lambda _: problem(404, "not_found", "no asset a_9")) as c, pytest.raises(ReelforgeError) as caught:
+        c.get_asset("a_9")
+
+    error = caught.value
+    assert (error.status, error.code, error.title, error.detail) == (404, "not_found", "Not_Found", "no asset a_9")
+    assert error.type == "urn:reelforge:problem:not_found"
+    assert str(error) == "not_found: no asset a_9 (HTTP 404)"
+    assert error.to_dict() == {"status": 404, "code": "not_found", "title": "Not_Found", "detail": "no asset a_9"}
+
+
+def test_an_error_without_a_problem_document_gets_a_code_from_its_status() -> None:
+    answer = httpx.Response(502, text="<html>bad gateway</html>", headers={"Content-Type": "text/html"})
+    with client(lambda _: answer, retry=RetryPolicy(max_retries=0)) as c, pytest.raises(ReelforgeError) as caught:
+        c.get_job("j_1")
+
+    assert (caught.value.status, caught.value.code) == (502, "bad_gateway")
+
+
+def test_an_unreachable_api_is_a_network_error_after_bounded_retries() -> None:
+    attempts: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise httpx.ConnectError("connection refused", request=request)
+
+    sleeps: list[float] = []
+    with client(refuse, sleep=sleeps.append) as c, pytest.raises(ReelforgeError) as caught:
+        c.list_assets()
+
+    assert caught.value.code == "network_error"
+    assert caught.value.status is None
+    assert "connection refused" in caught.value.detail
+    assert len(attempts) == 4
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+def test_a_missing_api_key_is_reported_without_sending(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REELFORGE_API_KEY", raising=False)
+    sent: list[httpx.Request] = []
+    with Client(API, transport=httpx.MockTransport(sent.append)) as c, pytest.raises(ReelforgeError) as caught:  # type: ignore[arg-type]
+        c.list_jobs()
+
+    assert caught.value.code == "missing_api_key"
+    assert sent == []
+
+
+# Retries
+
+
+def test_429_is_retried_after_its_retry_after_with_the_same_idempotency_key() -> None:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if len(requests) == 1:
+            return problem(429, "rate_limited", "slow down", **{"Retry-After": "2"})
+        return httpx.Response(202, json=asset_json(status="importing", source="import"))
+
+    sleeps: list[float] = []
+    with client(handler, sleep=sleeps.append) as c:
+        asset = c.import_url("https://example.com/talk.mp4")
+
+    assert asset.status == "importing"
+    assert sleeps == [2.0]
+    keys = {r.headers["idempotency-key"] for r in requests}
+    assert len(keys) == 1
+    assert uuid.UUID(keys.pop()).version == 4
+    assert json.loads(requests[1].content) == {"url": "https://example.com/talk.mp4"}
+
+
+def test_503_is_retried_a_bounded_number_of_times() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return problem(503, "unavailable", "database down")
+
+    with client(handler) as c, pytest.raises(ReelforgeError) as caught:
+        c.get_job("j_1")
+
+    assert caught.value.code == "unavailable"
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("answer", "attempts"),
+    [
+        (problem(429, "monthly_minutes_exceeded", "all minutes used"), 1),
+        (problem(429, "rate_limited", "later", **{"Retry-After": "3600"}), 1),
+        (problem(502, "url_fetch_failed", "the URL answered 404"), 1),
+        (httpx.Response(502, text="<html>proxy</html>", headers={"Content-Type": "text/html"}), 4),
+        (httpx.Response(504, text=""), 4),
+    ],
+    ids=["429-without-retry-after", "retry-after-too-long", "502-from-the-api", "502-from-a-proxy", "504"],
+)
+def test_only_answers_that_waiting_can_fix_are_retried(answer: httpx.Response, attempts: int) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return answer
+
+    with client(handler) as c, pytest.raises(ReelforgeError) as caught:
+        c.import_url("https://example.com/a.mp4")
+
+    assert len(calls) == attempts
+    assert caught.value.status == answer.status_code
+
+
+def test_client_errors_are_not_retried() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return problem(422, "validation_failed", "name: too long")
+
+    with client(handler) as c, pytest.raises(ReelforgeError):
+        c.create_api_key("x" * 200)
+
+    assert len(calls) == 1
+
+
+def test_every_post_gets_a_fresh_idempotency_key_unless_one_is_given() -> None:
+    keys: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        keys.append(request.headers["idempotency-key"])
+        return httpx.Response(202, json=asset_json(status="importing"))
+
+    with client(handler) as c:
+        c.import_url("https://example.com/a.mp4")
+        c.import_url("https://example.com/a.mp4")
+        c.import_url("https://example.com/a.mp4", idempotency_key="mine-1")
+
+    assert keys[0] != keys[1]
+    assert keys[2] == "mine-1"
+
+
+# Configuration and authentication
+
+
+def test_the_url_and_key_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REELFORGE_API_URL", "http://env.test:9000/")
+    monkeypatch.setenv("REELFORGE_API_KEY", "rf_env_key")
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=job_json())
+
+    with Client(transport=httpx.MockTransport(handler)) as c:
+        c.get_job("j_1")
+
+    assert str(seen[0].url) == "http://env.test:9000/v1/jobs/j_1"
+    assert seen[0].headers["authorization"] == "Bearer rf_env_key"
+
+
+def test_admin_calls_use_the_operator_token() -> None:
+    seen: list[httpx.Request] = []
+    created = {
+        "tenant": {"id": "t_1", "name": "acme", "created_at": "2025-01-01T00:00:00Z"},
+        "api_key": {
+            "id": "k_1",
+            "name": "initial",
+            "scopes": ["read", "write", "admin"],
+            "created_at": "2025-01-01T00:00:00Z",
+            "revoked_at": None,
+            "token": "rf_k_1_s",
+        },
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(201, json=created)
+        return httpx.Response(200, json=[created["tenant"]])
+
+    with client(handler) as c:
+        result = c.create_tenant("acme", "op-token")
+        tenants = c.list_tenants("op-token")
+
+    assert result.tenant.id == "t_1"
+    assert result.api_key.token == "rf_k_1_s"
+    assert result.api_key.scopes == ("read", "write", "admin")
+    assert result.raw == created
+    assert [t.name for t in tenants] == ["acme"]
+    assert all(r.headers["authorization"] == "Bearer op-token" for r in seen)
+    assert json.loads(seen[0].content) == {"name": "acme"}
+
+
+def test_api_key_calls_hit_their_routes() -> None:
+    seen: list[tuple[str, str]] = []
+    key = {"id": "k_2", "name": "ci", "scopes": ["read"], "created_at": "2025-01-01T00:00:00Z", "revoked_at": None}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        if request.method == "GET":
+            return httpx.Response(200, json=[key])
+        return httpx.Response(201, json={**key, "token": "rf_k_2_s"})
+
+    with client(handler) as c:
+        assert c.create_api_key("ci", ["read"]).token == "rf_k_2_s"
+        assert c.list_api_keys()[0].token is None
+        c.revoke_api_key("k_2")
+        assert c.rotate_api_key("k_2").token == "rf_k_2_s"
+
+    assert seen == [
+        ("POST", "/v1/api-keys"),
+        ("GET", "/v1/api-keys"),
+        ("DELETE", "/v1/api-keys/k_2"),
+        ("POST", "/v1/api-keys/k_2/rotate"),
+    ]
+
+
+# Assets: parsing, pagination, waiting
+
+
+def test_an_asset_parses_its_media_and_derivatives() -> None:
+    media = {
+        "duration_s": 12.5,
+        "width": 1920,
+        "height": 1080,
+        "fps": 29.97,
+        "video_codec": "h264",
+        "audio_codec": "aac",
+        "audio_channels": 2,
+        "audio_sample_rate": 48000,
+        "rotation_deg": 90,
+        "container": "mov,mp4",
+        "has_video": True,
+        "has_audio": True,
+    }
+    body = asset_json(media=media, derivatives={"thumbnail": "https://s3.test/t.jpg"})
+    with client(lambda _: httpx.Response(200, json=body)) as c:
+        asset = c.get_asset("a_1")
+
+    assert asset.media is not None
+    assert (asset.media.width, asset.media.rotation_deg, asset.media.duration_s) == (1920, 90, 12.5)
+    assert asset.derivatives == {"thumbnail": "https://s3.test/t.jpg"}
+    assert asset.is_terminal
+    assert asset.created_at.year == 2025
+
+
+def test_iter_assets_follows_the_cursors_to_the_last_page() -> None:
+    pages = {
+        None: {"items": [asset_json("a_1"), asset_json("a_2")], "next_cursor": "c2"},
+        "c2": {"items": [asset_json("a_3")], "next_cursor": "c3"},
+        "c3": {"items": [], "next_cursor": None},
+    }
+    queries: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        queries.append(dict(request.url.params))
+        return httpx.Response(200, json=pages[request.url.params.get("cursor")])
+
+    with client(handler) as c:
+        ids = [a.id for a in c.iter_assets(status="ready", page_size=2)]
+
+    assert ids == ["a_1", "a_2", "a_3"]
+    assert queries == [
+        {"status": "ready", "limit": "2"},
+        {"status": "ready", "limit": "2", "cursor": "c2"},
+        {"status": "ready", "limit": "2", "cursor": "c3"},
+    ]
+
+
+def test_iter_jobs_follows_the_cursors() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("cursor") == "next":
+            return httpx.Response(200, json={"items": [job_json(status="queued")], "next_cursor": None})
+        return httpx.Response(200, json={"items": [job_json()], "next_cursor": "next"})
+
+    with client(handler) as c:
+        assert [j.status for j in c.iter_jobs(kind="ingest")] == ["running", "queued"]
+
+
+def test_wait_for_asset_polls_until_the_asset_is_ready() -> None:
+    states = iter(["processing", "processing", "ready"])
+    sleeps: list[float] = []
+    seen: list[str] = []
+
+    with client(lambda _: httpx.Response(200, json=asset_json(status=next(states))), sleep=sleeps.append) as c:
+        asset = c.wait_for_asset("a_1", poll_interval=0.25, on_update=lambda a: seen.append(a.status))
+
+    assert asset.status == "ready"
+    assert seen == ["processing", "processing", "ready"]
+    assert sleeps == [0.25, 0.25]
+
+
+def test_wait_for_asset_returns_a_failed_asset_with_its_error() -> None:
+    failed = asset_json(status="failed", error={"code": "media_unreadable", "message": "not a video"})
+    with client(lambda _: httpx.Response(200, json=failed)) as c:
+        asset = c.wait_for_asset("a_1")
+
+    assert asset.status == "failed"
+    assert asset.error is not None
+    assert asset.error.code == "media_unreadable"
+
+
+def test_wait_for_asset_gives_up_at_its_timeout() -> None:
+    processing = asset_json(status="processing")
+    transport = httpx.MockTransport(lambda _: httpx.Response(200, json=processing))
+    with Client(API, TOKEN, transport=transport) as c, pytest.raises(ReelforgeError) as caught:
+        c.wait_for_asset("a_1", timeout=0.05, poll_interval=0.01)
+
+    assert caught.value.code == "timeout"
+    assert "still processing" in caught.value.detail
+
+
+def test_delete_and_download_url() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        return httpx.Response(200, json={"url": "https://s3.test/a_1?sig", "expires_at": "2025-01-01T01:00:00Z"})
+
+    with client(handler) as c:
+        c.delete_asset("a_1")
+        assert c.download_url("a_1").url == "https://s3.test/a_1?sig"
+
+    assert seen == [("DELETE", "/v1/assets/a_1"), ("GET", "/v1/assets/a_1/download")]
+
+
+# Server-Sent Events
+
+
+def decode(text: str) -> list[ServerSentEvent]:
+    decoder = SSEDecoder()
+    events = [decoder.feed(line) for line in text.split("\n")]
+    return [e for e in events if e is not None]
+
+
+def test_sse_joins_multi_line_data_and_skips_comments() -> None:
+    events = decode(': keep-alive\n\nevent: job\nid: 7\ndata: {"a":\ndata:  1}\n\ndata: plain\n\n')
+
+    assert events == [
+        ServerSentEvent(event="job", data='{"a":\n 1}', id="7"),
+        ServerSentEvent(event="message", data="plain", id="7"),
+    ]
+
+
+def test_sse_ignores_events_without_data_and_unknown_fields() -> None:
+    assert decode("event: job\n\nfoo: bar\nretry: x\n\n:only a comment\n\n") == []
+
+
+def test_sse_handles_carriage_returns_and_a_field_without_a_value() -> None:
+    assert decode("event: job\r\ndata\r\n\r\n") == [ServerSentEvent(event="job", data="")]
+
+
+class Chunks(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body delivered in the given pieces, split anywhere."""
+
+    def __init__(self, *pieces: str) -> None:
+        self.pieces = [p.encode() for p in pieces]
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.pieces
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self.pieces:
+            yield piece
+
+
+def sse(*jobs: dict[str, Any]) -> str:
+    text = ": connected\n\n"
+    for job in jobs:
+        body = json.dumps(job, indent=1)
+        text += "event: job\n" + "".join(f"data: {line}\n" for line in body.splitlines()) + "\n: ping\n\n"
+    return text
+
+
+def stream_response(*pieces: str) -> httpx.Response:
+    return httpx.Response(200, headers={"Content-Type": "text/event-stream"}, stream=Chunks(*pieces))
+
+
+def test_watch_job_yields_each_state_and_stops_at_the_terminal_one() -> None:
+    body = sse(
+        job_json(status="queued", progress=0.0),
+        job_json(progress=0.4),
+        job_json(status="succeeded", progress=1.0, stage="done"),
+        job_json(status="running", progress=0.9),
+    )
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return stream_response(body[:37], body[37:101], body[101:])
+
+    with client(handler) as c:
+        states = [(j.status, j.progress) for j in c.watch_job("j_1")]
+
+    assert states == [("queued", 0.0), ("running", 0.4), ("succeeded", 1.0)]
+    assert requests[0].url.path == "/v1/jobs/j_1/events"
+    assert requests[0].headers["accept"] == "text/event-stream"
+    assert requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_watch_job_reconnects_when_the_stream_ends_early_without_repeating_a_state() -> None:
+    bodies = iter(
+        [
+            sse(job_json(progress=0.2)),
+            sse(job_json(progress=0.2), job_json(status="failed", progress=0.3, error={"code": "x", "message": "y"})),
+        ]
+    )
+    sleeps: list[float] = []
+
+    with client(lambda _: stream_response(next(bodies)), sleep=sleeps.append) as c:
+        jobs = list(c.watch_job("j_1"))
+
+    assert [j.status for j in jobs] == ["running", "failed"]
+    assert jobs[-1].error is not None
+    assert jobs[-1].error.code == "x"
+    assert sleeps == [0.5]
+
+
+def test_watch_job_raises_the_problem_when_the_stream_is_refused() -> None:
+    with client(lambda _: problem(404, "not_found", "no job j_9")) as c, pytest.raises(ReelforgeError) as caught:
+        list(c.watch_job("j_9"))
+
+    assert caught.value.code == "not_found"
+
+
+def test_watch_events_follows_the_tenant_stream() -> None:
+    body = sse(job_json(progress=0.1), job_json(status="succeeded", progress=1.0), {**job_json(), "id": "j_2"})
+    with client(lambda _: stream_response(body)) as c:
+        events = c.watch_events()
+        first = [next(events) for _ in range(3)]
+        events.close()  # type: ignore[attr-defined]
+
+    assert [(j.id, j.status) for j in first] == [("j_1", "running"), ("j_1", "succeeded"), ("j_2", "running")]
+
+
+# The async client shares all of it
+
+
+def async_client(handler: Handler, sleeps: list[float] | None = None) -> AsyncClient:
+    async def sleep(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    return AsyncClient(API, TOKEN, transport=httpx.MockTransport(handler), retry=FAST, sleep=sleep)
+
+
+async def test_the_async_client_raises_problems_and_retries_429() -> None:
+    answers = iter([problem(429, "rate_limited", **{"Retry-After": "1"}), problem(403, "forbidden", "needs admin")])
+    sleeps: list[float] = []
+    async with async_client(lambda _: next(answers), sleeps) as c:
+        with pytest.raises(ReelforgeError) as caught:
+            await c.list_api_keys()
+
+    assert (caught.value.status, caught.value.code, caught.value.detail) == (403, "forbidden", "needs admin")
+    assert sleeps == [1.0]
+
+
+async def test_the_async_client_iterates_pages_and_waits_for_assets() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/assets":
+            if request.url.params.get("cursor"):
+                return httpx.Response(200, json={"items": [asset_json("a_2")], "next_cursor": None})
+            return httpx.Response(200, json={"items": [asset_json("a_1")], "next_cursor": "c"})
+        return httpx.Response(200, json=asset_json(status="ready"))
+
+    async with async_client(handler) as c:
+        ids = [a.id async for a in c.iter_assets()]
+        ready = await c.wait_for_asset("a_1")
+
+    assert ids == ["a_1", "a_2"]
+    assert ready.status == "ready"
+
+
+async def test_the_async_client_watches_a_job_to_its_end() -> None:
+    body = sse(job_json(progress=0.5), job_json(status="succeeded", progress=1.0))
+    async with async_client(lambda _: stream_response(body[:50], body[50:])) as c:
+        jobs: list[Job] = [job async for job in c.watch_job("j_1")]
+
+    assert [j.status for j in jobs] == ["running", "succeeded"]
