@@ -8,17 +8,19 @@ from typing import Any
 
 import httpx
 from conftest import Platform
+from media_corpus import LECTURE, SPEECH, bad_inputs, canary, truncated_after_header
+from minio import Minio
 from support import wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-MEDIA = ROOT.parent / "shared" / "media"
-LECTURE = MEDIA / "av" / "lecture_composite.mp4"
 
-
-async def upload(platform: Platform, auth: dict[str, str], path: Path, name: str | None = None) -> httpx.Response:
+async def upload(platform: Platform, auth: dict[str, str], path: Path) -> httpx.Response:
     with path.open("rb") as file:
-        files = {"file": (name or path.name, file, "video/mp4")}
-        return await platform.api.post("/v1/assets", files=files, headers=auth)
+        return await platform.api.post("/v1/assets", files={"file": (path.name, file, "video/mp4")}, headers=auth)
+
+
+def stored_objects(minio_client: Minio, tenant: str) -> list[str]:
+    objects = minio_client.list_objects("reelforge", prefix=f"ingest/{tenant}/", recursive=True)
+    return [str(o.object_name) for o in objects]
 
 
 async def wait_until_done(platform: Platform, auth: dict[str, str], asset_id: str) -> dict[str, Any]:
@@ -64,3 +66,69 @@ async def test_a_streamed_upload_becomes_a_ready_asset_with_its_derivatives(plat
         return bool(job["status"] == "succeeded" and job["progress"] == 1.0)
 
     await wait_for(job_succeeded, what="ingest job to succeed")
+
+
+async def test_an_audio_only_asset_is_valid_and_flagged(platform: Platform) -> None:
+    _, auth = await platform.tenant("acme")
+    response = await upload(platform, auth, SPEECH / "jfk.wav")
+    assert response.status_code == 201, response.text
+    assert (response.json()["media"]["has_video"], response.json()["media"]["has_audio"]) == (False, True)
+    asset = await wait_until_done(platform, auth, response.json()["id"])
+    assert asset["status"] == "ready", asset
+    assert set(asset["derivatives"]) == {"audio"}
+
+
+async def test_bad_inputs_are_refused_with_their_code_and_leave_nothing_behind(
+    platform: Platform, tmp_path: Path, minio_client: Minio
+) -> None:
+    tenant, auth = await platform.tenant("acme")
+    async with canary() as bird:
+        for expected, path in bad_inputs(tmp_path, bird.port).items():
+            code = expected.split("/")[0]
+            response = await upload(platform, auth, path)
+            assert response.headers["content-type"] == "application/problem+json", (expected, response.text)
+            assert response.json()["code"] == code, (expected, response.text)
+            assert response.status_code in {413, 415, 422}, (expected, response.text)
+        assert bird.connections == 0
+    assert (await platform.api.get("/v1/assets", headers=auth)).json()["items"] == []
+    assert stored_objects(minio_client, tenant) == []
+    jobs = (await platform.api.get("/v1/jobs", headers=auth)).json()["items"]
+    assert jobs == []
+    async with httpx.AsyncClient() as http:
+        for service in (platform.gateway, platform.ingest):
+            assert (await http.get(f"http://127.0.0.1:{service.http_port}/readyz")).status_code == 200
+    # And the services still accept good media.
+    assert (await upload(platform, auth, SPEECH / "jfk.wav")).status_code == 201
+
+
+async def test_media_that_fails_to_decode_becomes_a_failed_asset_with_the_reason(
+    platform: Platform, tmp_path: Path, minio_client: Minio
+) -> None:
+    tenant, auth = await platform.tenant("acme")
+    response = await upload(platform, auth, truncated_after_header(tmp_path))
+    assert response.status_code == 201, response.text
+    asset = await wait_until_done(platform, auth, response.json()["id"])
+    assert asset["status"] == "failed"
+    assert asset["error"]["code"] == "media_unreadable"
+    assert asset["derivatives"] == {}
+    assert stored_objects(minio_client, tenant) == []
+
+    async def job_failed() -> bool:
+        job = (await platform.api.get(f"/v1/jobs/{asset['job_id']}", headers=auth)).json()
+        return bool(job["status"] == "failed" and job["error"]["code"] == "media_unreadable")
+
+    await wait_for(job_failed, what="the ingest job to fail with the reason")
+
+
+async def test_deleting_an_asset_removes_its_objects_and_record(platform: Platform, minio_client: Minio) -> None:
+    tenant, auth = await platform.tenant("acme")
+    accepted = (await upload(platform, auth, SPEECH / "jfk.wav")).json()
+    await wait_until_done(platform, auth, accepted["id"])
+    assert stored_objects(minio_client, tenant) != []
+    download = (await platform.api.get(f"/v1/assets/{accepted['id']}/download", headers=auth)).json()
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(download["url"])).content == (SPEECH / "jfk.wav").read_bytes()
+    assert (await platform.api.delete(f"/v1/assets/{accepted['id']}", headers=auth)).status_code == 204
+    assert (await platform.api.get(f"/v1/assets/{accepted['id']}", headers=auth)).status_code == 404
+    assert stored_objects(minio_client, tenant) == []
+    assert (await platform.api.delete(f"/v1/assets/{accepted['id']}", headers=auth)).status_code == 404

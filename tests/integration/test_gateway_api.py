@@ -9,6 +9,7 @@ import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
 
 from reelforge_common.db import Database
 from reelforge_common.telemetry import TracingMiddleware
@@ -25,7 +26,7 @@ OPERATOR = "operator-token-for-tests-0123456789abcdef"
 @pytest.fixture
 async def api(db: Database) -> AsyncIterator[httpx.AsyncClient]:
     await db.migrate("gateway", DEFINITION.migrations)
-    settings = GatewaySettings(operator_token=OPERATOR)
+    settings = GatewaySettings(operator_token=SecretStr(OPERATOR))
     # Nothing listens there: these tests stay off the routes that call ingest.
     ingest = IngestClient("127.0.0.1:9", timeout_s=1)
     app = TracingMiddleware(create_app(pool=db.pool, settings=settings, ingest=ingest))

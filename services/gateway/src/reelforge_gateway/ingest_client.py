@@ -34,7 +34,7 @@ async def calling_ingest(call: Callable[[], Awaitable[T]]) -> T:
 
 def problem_from(exc: grpc.aio.AioRpcError) -> ProblemError:
     metadata = exc.trailing_metadata() or ()
-    code = next((str(m.value) for m in metadata if m.key == "rf-code"), "")
+    code = next((str(value) for key, value in metadata if key == "rf-code"), "")
     if code in CODES:
         return ProblemError(code, exc.details() or "")
     if exc.code() in {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}:

@@ -7,11 +7,14 @@ from the code, so clients can switch on either.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
 # code -> (HTTP status, title). Codes are part of the public contract.
@@ -88,7 +91,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(_BY_STATUS.get(exc.status_code, "internal_error"), str(exc.detail))
 
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response("internal_error", "an unexpected error occurred; it has been logged")
+
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
 
