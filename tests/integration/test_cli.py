@@ -1,0 +1,54 @@
+"""The reelforge CLI against the running gateway and ingest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from conftest import OPERATOR_TOKEN, Platform
+from media_corpus import LECTURE
+
+REELFORGE = str(Path(sys.executable).parent / "reelforge")
+
+
+async def cli(platform: Platform, *args: str, api_key: str = "") -> tuple[int, str, str]:
+    env = {
+        **os.environ,
+        "REELFORGE_API_URL": str(platform.api.base_url).rstrip("/"),
+        "REELFORGE_API_KEY": api_key,
+        "REELFORGE_OPERATOR_TOKEN": OPERATOR_TOKEN,
+        "REELFORGE_CONFIG": "/nonexistent/reelforge.json",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        REELFORGE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode is not None
+    return proc.returncode, stdout.decode(), stderr.decode()
+
+
+async def test_create_a_tenant_then_upload_a_file_to_a_ready_asset(platform: Platform, tmp_path: Path) -> None:
+    code, out, err = await cli(platform, "admin", "tenant", "create", "demo", "--json")
+    assert code == 0, err
+    created: dict[str, Any] = json.loads(out)
+    token = created["api_key"]["token"]
+    platform.tenants.append(created["tenant"]["id"])
+
+    code, out, err = await cli(platform, "upload", str(LECTURE), "--json", api_key=token)
+    assert code == 0, err
+    asset = json.loads(out)
+    assert asset["status"] == "ready"
+    assert set(asset["derivatives"]) == {"thumbnail", "filmstrip", "audio", "proxy"}
+
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video\n" * 100)
+    code, out, err = await cli(platform, "upload", str(text), api_key=token)
+    assert code == 1
+    assert err.strip().splitlines()[-1] == "error: unsupported_media: the file is text, not audio or video (HTTP 415)"
+    code, out, _ = await cli(platform, "assets", "get", "nope", "--json", api_key=token)
+    assert code == 1
+    assert json.loads(out)["error"]["code"] == "not_found"
