@@ -16,7 +16,7 @@ from reelforge_ingest.refusals import RefusedError
 from reelforge_ingest.sniff import SNIFF_BYTES, sniff
 
 # Chunks in flight between the event loop and the S3 upload thread.
-_PIPE_DEPTH = 8
+_PIPE_DEPTH = 32
 _END = b""
 _FULL_PIPE_POLL_S = 0.005
 

@@ -78,6 +78,9 @@ class SeaweedS3:
                 "-s3.port.iceberg=0",
                 "-s3.port.lance=0",
                 "-master.volumeSizeLimitMB=1024",
+                # The default of 8 volumes leaves one for our bucket once the
+                # filer has taken its own: allow 64 (they grow as data arrives).
+                "-volume.max=64",
             ]
         )
 
