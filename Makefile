@@ -55,9 +55,10 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## bus benchmark: libs/common vs bare nats-py
-	@$(BIN)/reelforge-stack up --infra-only >/dev/null
+bench: setup  ## benchmarks: bus (libs/common vs bare nats-py), upload (gateway vs direct S3)
+	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
+	@$(BIN)/python bench/upload.py
 
 demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
 	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2

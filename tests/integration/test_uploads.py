@@ -117,7 +117,7 @@ async def test_a_300_mb_upload_resumes_after_an_interruption_with_bounded_memory
 
 async def test_a_large_streamed_upload_keeps_memory_bounded(platform: Platform, tmp_path: Path) -> None:
     _, auth = await platform.tenant("acme")
-    big = padded_mp4(tmp_path / "streamed.mp4", 200 * _MIB)
+    big = padded_mp4(tmp_path / "streamed.mp4", 500 * _MIB)
     baseline = rss_bytes()
     with peak_rss() as peak:
         response = await platform.api.post(
@@ -127,7 +127,8 @@ async def test_a_large_streamed_upload_keeps_memory_bounded(platform: Platform, 
         )
     assert response.status_code == 201, response.text
     assert response.json()["size_bytes"] == big.stat().st_size
-    assert peak[0] - baseline < 150 * _MIB, f"memory grew by {(peak[0] - baseline) / _MIB:.0f} MiB"
+    # Buffers in flight (gRPC messages, the 32 MiB pipe, S3 parts) stay far below the file's size.
+    assert peak[0] - baseline < 250 * _MIB, f"memory grew by {(peak[0] - baseline) / _MIB:.0f} MiB"
 
 
 async def test_an_upload_over_the_size_quota_is_refused_before_it_is_sent(platform: Platform) -> None:
