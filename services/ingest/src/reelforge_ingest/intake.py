@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from reelforge.events.v1.asset_pb2 import AssetRequested, MediaInfo
 from reelforge.ingest.v1.ingest_pb2 import Quota
@@ -89,20 +90,8 @@ class Intake:
             )
             media = await self.validate(spool_file, new.quota)
             async with self._db.transaction() as conn:
-                asset = await assets.insert_asset(
-                    conn,
-                    tenant_id=new.tenant_id,
-                    asset_id=asset_id,
-                    job_id=new.job_id,
-                    status="processing",
-                    source="upload",
-                    filename=new.filename,
-                    content_type=new.content_type,
-                    size_bytes=size,
-                    original_key=key,
-                    quota_max_bytes=new.quota.max_upload_bytes,
-                    quota_max_duration_s=new.quota.max_duration_s,
-                    media=media,
+                asset = await self._insert(
+                    conn, new, asset_id, status="processing", source="upload", size_bytes=size, media=media
                 )
                 await self._request_processing(conn, asset)
         except BaseException:
@@ -110,6 +99,25 @@ class Intake:
             await self._store.delete_prefix(self.asset_prefix(new.tenant_id, asset_id))
             raise
         return asset
+
+    async def _insert(
+        self, conn: Connection, new: NewAsset, asset_id: str, *, status: str, source: str, **facts: Any
+    ) -> AssetRow:
+        """The asset's row: what the caller said, plus ``facts`` learnt since."""
+        return await assets.insert_asset(
+            conn,
+            tenant_id=new.tenant_id,
+            asset_id=asset_id,
+            job_id=new.job_id,
+            status=status,
+            source=source,
+            filename=new.filename,
+            content_type=new.content_type,
+            original_key=self.original_key(new.tenant_id, asset_id),
+            quota_max_bytes=new.quota.max_upload_bytes,
+            quota_max_duration_s=new.quota.max_duration_s,
+            **facts,
+        )
 
     async def validate(self, path: Path, quota: Quota) -> MediaInfo:
         return await probe(str(path), self.limits(quota.max_duration_s))
@@ -141,21 +149,15 @@ class Intake:
         upload_id = await self._store.create_multipart(key, new.content_type or "application/octet-stream")
         try:
             async with self._db.transaction() as conn:
-                asset = await assets.insert_asset(
+                asset = await self._insert(
                     conn,
-                    tenant_id=new.tenant_id,
-                    asset_id=asset_id,
-                    job_id=new.job_id,
+                    new,
+                    asset_id,
                     status="uploading",
                     source="multipart",
-                    filename=new.filename,
-                    content_type=new.content_type,
                     size_bytes=size_bytes,
-                    original_key=key,
                     upload_id=upload_id,
                     part_size=part_size,
-                    quota_max_bytes=new.quota.max_upload_bytes,
-                    quota_max_duration_s=new.quota.max_duration_s,
                 )
         except BaseException:
             await self._store.abort_multipart(key, upload_id)
@@ -242,20 +244,8 @@ class Intake:
         await self.policy.resolve(host, port)
         asset_id = str(uuid.uuid4())
         async with self._db.transaction() as conn:
-            asset = await assets.insert_asset(
-                conn,
-                tenant_id=new.tenant_id,
-                asset_id=asset_id,
-                job_id=new.job_id,
-                status="importing",
-                source="import",
-                filename=new.filename or _filename_from(url),
-                content_type=new.content_type,
-                source_url=url,
-                original_key=self.original_key(new.tenant_id, asset_id),
-                quota_max_bytes=new.quota.max_upload_bytes,
-                quota_max_duration_s=new.quota.max_duration_s,
-            )
+            named = replace(new, filename=new.filename or _filename_from(url))
+            asset = await self._insert(conn, named, asset_id, status="importing", source="import", source_url=url)
             await self._request_processing(conn, asset)
         return asset
 
