@@ -44,6 +44,14 @@ async def test_create_a_tenant_then_upload_a_file_to_a_ready_asset(platform: Pla
     assert asset["status"] == "ready"
     assert set(asset["derivatives"]) == {"thumbnail", "filmstrip", "audio", "proxy"}
 
+    code, out, err = await cli(platform, "jobs", "list", "--kind", "ingest", "--json", api_key=token)
+    assert code == 0, err
+    [job] = json.loads(out)["items"]
+    assert job["resource_id"] == asset["id"]
+    code, out, err = await cli(platform, "jobs", "watch", job["id"], "--json", api_key=token)
+    assert code == 0, err
+    assert json.loads(out.splitlines()[-1])["status"] == "succeeded"
+
     text = tmp_path / "notes.mp4"
     text.write_text("not a video\n" * 100)
     code, out, err = await cli(platform, "upload", str(text), api_key=token)

@@ -143,7 +143,9 @@ class RunningService(Generic[S]):
         log.info("service started", extra=ports)
 
     async def _serve_http(self, app: ASGIApp, port: int) -> EmbeddedServer:
-        config = uvicorn.Config(app, host=self.settings.bind_host, port=port, log_config=None, lifespan="off")
+        config = uvicorn.Config(
+            app, host=self.settings.bind_host, port=port, log_config=None, lifespan="off", ws="websockets-sansio"
+        )
         server = EmbeddedServer(config)
         task = asyncio.create_task(server.serve())
         while not server.started:

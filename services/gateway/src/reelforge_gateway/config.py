@@ -19,6 +19,10 @@ class GatewaySettings(ServiceSettings):
     # Deadline of calls to internal services; uploads stream for as long as they take.
     internal_call_timeout_s: float = Field(default=60.0, gt=0)
 
+    # Seconds a live stream (SSE, WebSocket, gRPC watch) may stay quiet before
+    # it sends a keep-alive and re-reads the jobs changed meanwhile.
+    live_idle_s: float = Field(default=15.0, gt=0)
+
     # Quotas of a tenant without its own (PATCH /v1/admin/tenants/{id}/quotas).
     default_max_upload_bytes: int = Field(default=10 * 1024**3, gt=0)
     default_max_media_duration_s: float = Field(default=4 * 3600.0, gt=0)

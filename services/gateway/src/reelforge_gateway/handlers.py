@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from google.protobuf import any_pb2
 
 from reelforge_common.bus import Event, Route, Subscription
-from reelforge_common.db import Database
+from reelforge_gateway.live import JobFeed
 from reelforge_gateway.projection import dead_letter_update, update_for
-from reelforge_gateway.store.jobs import apply_update
 
 # Job lifecycle events of every domain. The projection is idempotent (updates
 # are ordered by event time), so it needs no inbox.
@@ -20,8 +19,8 @@ _OWN_CONSUMERS = "gateway-"
 class JobProjection:
     """Applies job events, and dead letters of job events, to the read model."""
 
-    def __init__(self, db: Database, concurrency: int) -> None:
-        self._db = db
+    def __init__(self, feed: JobFeed, concurrency: int) -> None:
+        self._feed = feed
         self._concurrency = concurrency
 
     def subscriptions(self) -> list[Subscription]:
@@ -54,8 +53,7 @@ class JobProjection:
             payload=event.payload,
         )
         if update is not None:
-            async with self._db.pool.acquire() as conn:
-                await apply_update(conn, update)
+            await self._feed.apply(update)
 
     async def on_dead_letter(self, event: Event[any_pb2.Any]) -> None:
         if event.headers.get("Rf-Dlq-Consumer", "").startswith(_OWN_CONSUMERS):
@@ -68,5 +66,4 @@ class JobProjection:
             reason=event.headers.get("Rf-Dlq-Reason", "dead-lettered"),
         )
         if update is not None:
-            async with self._db.pool.acquire() as conn:
-                await apply_update(conn, update)
+            await self._feed.apply(update)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
 from reelforge.ingest.v1 import ingest_pb2
+from reelforge_gateway.live import JobFeed
 from reelforge_gateway.projection import JobStatus, JobUpdate
-from reelforge_gateway.store.jobs import apply_update
 
 
 def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-async def record_job(pool: asyncpg.Pool, asset: ingest_pb2.Asset) -> None:
+async def record_job(feed: JobFeed, asset: ingest_pb2.Asset) -> None:
     """The job is in /v1/jobs from the moment it is accepted; its events,
     however early, are newer than this row and win."""
     update = JobUpdate(
@@ -27,5 +25,4 @@ async def record_job(pool: asyncpg.Pool, asset: ingest_pb2.Asset) -> None:
         resource_id=asset.id,
         progress=0.0,
     )
-    async with pool.acquire() as conn:
-        await apply_update(conn, update)
+    await feed.apply(update)

@@ -6,9 +6,10 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, assets, imports, jobs, keys, uploads
+from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, uploads
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import install_problem_handlers
 
 
@@ -22,7 +23,7 @@ class ProblemDetails(BaseModel):
     code: str
 
 
-def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestClient) -> FastAPI:
+def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestClient, feed: JobFeed) -> FastAPI:
     app = FastAPI(
         title="Reelforge API",
         version="1",
@@ -32,8 +33,17 @@ def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestC
     app.state.pool = pool
     app.state.settings = settings
     app.state.ingest = ingest
+    app.state.feed = feed
     install_problem_handlers(app)
-    for router in (assets.router, uploads.router, imports.router, jobs.router, keys.router, admin.router):
+    for router in (
+        assets.router,
+        uploads.router,
+        imports.router,
+        jobs.router,
+        events.router,
+        keys.router,
+        admin.router,
+    ):
         app.include_router(router)
     original_openapi = app.openapi
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, status
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge_gateway.api.accepted import new_job_id, record_job
 from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl
-from reelforge_gateway.api.deps import Ingest, Pool, Reader, Settings, Writer
+from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Writer
 from reelforge_gateway.form_stream import FormFile
 from reelforge_gateway.ingest_client import calling_ingest, problem_from
 from reelforge_gateway.problems import ProblemError, documented
@@ -58,7 +58,9 @@ AssetStatus = Literal["uploading", "importing", "processing", "ready", "failed"]
         "unavailable",
     ),
 )
-async def upload_asset(request: Request, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings) -> Asset:
+async def upload_asset(
+    request: Request, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings, feed: Feed
+) -> Asset:
     """Upload a file as `multipart/form-data` (field `file`). It streams to
     storage as it arrives and is validated (format, limits, quotas) before
     this answers; derivatives are then made by the asset's job
@@ -96,7 +98,7 @@ async def upload_asset(request: Request, caller: Writer, pool: Pool, ingest: Ing
         if isinstance(exc, grpc.aio.AioRpcError):
             raise problem_from(exc) from exc
         raise
-    await record_job(pool, asset)
+    await record_job(feed, asset)
     return Asset.from_message(asset)
 
 

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.ingest_client import IngestClient
 from reelforge_gateway.keys import Scope, parse_token, secret_matches
+from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
 from reelforge_gateway.store.tenants import get_key
 
@@ -38,23 +39,24 @@ class Caller:
     scopes: frozenset[str]
 
 
-async def _caller(pool: Pool, credentials: Credentials) -> Caller:
-    if credentials is None:
+async def authenticate(pool: asyncpg.Pool, token: str | None, scope: Scope) -> Caller:
+    """The caller behind an API key (``rf_<key id>_<secret>``), if its key has ``scope``."""
+    if token is None:
         raise ProblemError("unauthenticated", "send Authorization: Bearer rf_<key id>_<secret>", headers=_CHALLENGE)
-    parsed = parse_token(credentials.credentials)
+    parsed = parse_token(token)
     key = await get_key(pool, parsed[0]) if parsed else None
     if parsed is None or key is None or key.revoked_at is not None or not secret_matches(parsed[1], key.secret_sha256):
         raise ProblemError("unauthenticated", "the API key is unknown, revoked or malformed", headers=_CHALLENGE)
+    if scope not in key.scopes:
+        raise ProblemError("forbidden", f"this operation needs the '{scope}' scope")
     return Caller(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
 
 
 def require(scope: Scope) -> object:
     """A dependency admitting callers whose key has ``scope``."""
 
-    async def check(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
-        if scope not in caller.scopes:
-            raise ProblemError("forbidden", f"this operation needs the '{scope}' scope")
-        return caller
+    async def check(pool: Pool, credentials: Credentials) -> Caller:
+        return await authenticate(pool, credentials.credentials if credentials else None, scope)
 
     return Depends(check)
 
@@ -74,8 +76,14 @@ def _ingest(request: Request) -> IngestClient:
     return client
 
 
+def _feed(request: Request) -> JobFeed:
+    feed: JobFeed = request.app.state.feed
+    return feed
+
+
 Settings = Annotated[GatewaySettings, Depends(_settings)]
 Ingest = Annotated[IngestClient, Depends(_ingest)]
+Feed = Annotated[JobFeed, Depends(_feed)]
 
 
 async def _operator(request: Request, credentials: Credentials) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge_gateway.api.accepted import new_job_id, record_job
 from reelforge_gateway.api.asset_schemas import Asset, Upload, UploadCreate
-from reelforge_gateway.api.deps import Ingest, Pool, Settings, Writer
+from reelforge_gateway.api.deps import Feed, Ingest, Pool, Settings, Writer
 from reelforge_gateway.ingest_client import calling_ingest
 from reelforge_gateway.problems import documented
 from reelforge_gateway.quotas import admit_job, quotas_of
@@ -60,13 +60,15 @@ async def get_upload(asset_id: str, caller: Writer, ingest: Ingest) -> Upload:
 
 
 @router.post("/{asset_id}/complete", responses=documented("not_found", "conflict", "upload_incomplete", *_REFUSALS))
-async def complete_upload(asset_id: str, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings) -> Asset:
+async def complete_upload(
+    asset_id: str, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings, feed: Feed
+) -> Asset:
     """Assemble the parts and validate the file; a refused file is deleted."""
     request = ingest_pb2.CompleteMultipartUploadRequest(tenant_id=caller.tenant_id, asset_id=asset_id)
     # Validation downloads the file: allow time in proportion to large files.
     timeout = max(ingest.timeout_s, 600.0)
     asset = await calling_ingest(lambda: ingest.stub.CompleteMultipartUpload(request, timeout=timeout))
-    await record_job(pool, asset)
+    await record_job(feed, asset)
     return Asset.from_message(asset)
 
 

@@ -26,23 +26,29 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET
     progress = COALESCE($7::double precision, j.progress),
     error_code = EXCLUDED.error_code,
     error_message = EXCLUDED.error_message,
-    updated_at = EXCLUDED.updated_at
+    updated_at = EXCLUDED.updated_at,
+    version = nextval('job_changes')
 WHERE j.kind = EXCLUDED.kind
   AND (j.updated_at <= EXCLUDED.updated_at OR EXCLUDED.status = 'failed')
   AND j.status NOT IN ('succeeded', 'failed')
+RETURNING *
 """
 
 # Facts that do not change over a job's life fill in whatever the order.
 _APPLY_FACTS = """
 UPDATE jobs SET resource_id = COALESCE(NULLIF(resource_id, ''), $3),
-                created_at = LEAST(created_at, $4)
+                created_at = LEAST(created_at, $4),
+                version = nextval('job_changes')
 WHERE tenant_id = $1 AND id = $2 AND kind = $5
+  AND ((resource_id = '' AND $3 <> '') OR created_at > $4)
+RETURNING *
 """
 
 
-async def apply_update(conn: Connection, update: JobUpdate) -> None:
+async def apply_update(conn: Connection, update: JobUpdate) -> dict[str, Any] | None:
+    """Apply ``update``; returns the job's row if it changed, else None."""
     async with conn.transaction():
-        await conn.execute(
+        state = await conn.fetchrow(
             _APPLY_STATE,
             update.tenant_id,
             update.job_id,
@@ -55,7 +61,11 @@ async def apply_update(conn: Connection, update: JobUpdate) -> None:
             update.error_message,
             update.at,
         )
-        await conn.execute(_APPLY_FACTS, update.tenant_id, update.job_id, update.resource_id, update.at, update.kind)
+        facts = await conn.fetchrow(
+            _APPLY_FACTS, update.tenant_id, update.job_id, update.resource_id, update.at, update.kind
+        )
+    changed = facts or state
+    return dict(changed) if changed is not None else None
 
 
 async def get_job(conn: Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:
@@ -92,3 +102,28 @@ async def list_jobs(
         limit,
     )
     return [dict(row) for row in rows]
+
+
+async def changes_since(
+    conn: Connection | asyncpg.Pool, *, tenant_id: str, version: int, job_id: str | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """The tenant's jobs (or one job) changed after ``version``, oldest change first."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM jobs
+        WHERE tenant_id = $1 AND version > $2 AND ($3::text IS NULL OR id = $3)
+        ORDER BY version
+        LIMIT $4
+        """,
+        tenant_id,
+        version,
+        job_id,
+        limit,
+    )
+    return [dict(row) for row in rows]
+
+
+async def latest_version(conn: Connection | asyncpg.Pool, *, tenant_id: str) -> int:
+    """The version of the tenant's latest job change (0 if it has none)."""
+    version: int = await conn.fetchval("SELECT coalesce(max(version), 0) FROM jobs WHERE tenant_id = $1", tenant_id)
+    return version
