@@ -55,10 +55,11 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## benchmarks: bus (libs/common vs bare nats-py), upload (gateway vs direct S3)
+bench: setup  ## benchmarks: bus (vs bare nats-py), upload (vs direct S3), gateway GET latency (vs bare FastAPI+asyncpg)
 	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
 	@$(BIN)/python bench/upload.py
+	@$(BIN)/python bench/gateway.py
 
 demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
 	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2

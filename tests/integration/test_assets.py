@@ -66,6 +66,13 @@ async def test_a_streamed_upload_becomes_a_ready_asset_with_its_derivatives(plat
         return bool(job["status"] == "succeeded" and job["progress"] == 1.0)
 
     await wait_for(job_succeeded, what="ingest job to succeed")
+    outputs = (await platform.api.get(f"/v1/jobs/{accepted['job_id']}", headers=auth)).json()["outputs"]
+    assert set(outputs) == {"original", "thumbnail", "filmstrip", "audio", "proxy"}
+    async with httpx.AsyncClient() as http:
+        original = await http.get(outputs["original"]["url"])
+        thumbnail = await http.get(outputs["thumbnail"]["url"])
+    assert original.content == LECTURE.read_bytes()
+    assert thumbnail.content[:3] == b"\xff\xd8\xff"
 
 
 async def test_an_audio_only_asset_is_valid_and_flagged(platform: Platform) -> None:

@@ -132,6 +132,24 @@ async def test_read_model_ignores_stale_updates_and_never_reopens_a_finished_job
     assert row["created_at"] == t0 + timedelta(seconds=1)
 
 
+async def test_readiness_fails_once_a_background_loop_has_ended(settings: ServiceSettings, db: Database) -> None:
+    service = RunningService(DEFINITION, GatewaySettings.model_validate(settings.model_dump()))
+    await service.start()
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{service.http_port}") as http:
+            assert (await http.get("/readyz")).status_code == 200
+            # Fault injection: the projection's fetch loop dies as an unexpected bug would end it.
+            service._consumers[0]._tasks[0].cancel()
+
+            async def unready() -> bool:
+                return (await http.get("/readyz")).status_code == 503
+
+            await wait_for(unready, what="readyz to report the dead loop")
+            assert (await http.get("/healthz")).status_code == 200  # the process itself is still up
+    finally:
+        await service.stop()
+
+
 async def test_gateway_process_starts_logs_json_and_stops_cleanly_on_sigterm(
     child_env: dict[str, str], bus: Bus, db: Database
 ) -> None:

@@ -13,10 +13,12 @@ from pydantic import SecretStr
 
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
+from reelforge_common.storage import ObjectStore
 from reelforge_common.telemetry import TracingMiddleware
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.main import DEFINITION
 from reelforge_gateway.projection import JobStatus, JobUpdate
@@ -26,12 +28,14 @@ OPERATOR = "operator-token-for-tests-0123456789abcdef"
 
 
 @pytest.fixture
-async def api(db: Database, bus: Bus) -> AsyncIterator[httpx.AsyncClient]:
+async def api(db: Database, bus: Bus, store: ObjectStore) -> AsyncIterator[httpx.AsyncClient]:
     await db.migrate("gateway", DEFINITION.migrations)
     settings = GatewaySettings(operator_token=SecretStr(OPERATOR))
     # Nothing listens there: these tests stay off the routes that call ingest.
     ingest = IngestClient("127.0.0.1:9", timeout_s=1)
-    app = TracingMiddleware(create_app(pool=db.pool, settings=settings, ingest=ingest, feed=JobFeed(bus, db.pool)))
+    app = TracingMiddleware(
+        create_app(pool=db.pool, settings=settings, ingest=ingest, feed=JobFeed(bus, db.pool, JobViews(store)))
+    )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
         yield client
     await ingest.close()

@@ -88,6 +88,7 @@ class RunningService(Generic[S]):
         self._consumers: list[ConsumerRunner] = []
         self._housekeeping: asyncio.Task[None] | None = None
         self._stopping = False
+        self._started = False
 
     @property
     def resources(self) -> Resources[S]:
@@ -140,6 +141,7 @@ class RunningService(Generic[S]):
             self._consumers.append(runner)
         self._housekeeping = asyncio.create_task(self._prune_inbox_periodically())
         ports = {"grpc_port": self.grpc_port, "http_port": self.http_port, "public_port": self.public_port}
+        self._started = True
         log.info("service started", extra=ports)
 
     async def _serve_http(self, app: ASGIApp, port: int) -> EmbeddedServer:
@@ -157,7 +159,11 @@ class RunningService(Generic[S]):
         return server
 
     async def ready(self) -> bool:
-        if self._resources is None or self._stopping:
+        """Started, its background loops running, NATS connected and Postgres answering."""
+        if self._resources is None or self._stopping or not self._started:
+            return False
+        if self._relay is None or not self._relay.alive or not all(c.alive for c in self._consumers):
+            log.error("a background loop has ended: not ready")
             return False
         if not self._resources.bus.nc.is_connected:
             return False

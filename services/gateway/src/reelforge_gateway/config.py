@@ -23,6 +23,13 @@ class GatewaySettings(ServiceSettings):
     # it sends a keep-alive and re-reads the jobs changed meanwhile.
     live_idle_s: float = Field(default=15.0, gt=0)
 
+    # Request rate of a tenant without its own limit (token bucket shared by
+    # every replica: `rate_limit_per_s` a second, bursts up to `rate_limit_burst`).
+    rate_limit_per_s: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    # How long an Idempotency-Key's first response is kept to be replayed.
+    idempotency_ttl_s: float = Field(default=24 * 3600.0, gt=0)
+
     # Quotas of a tenant without its own (PATCH /v1/admin/tenants/{id}/quotas).
     default_max_upload_bytes: int = Field(default=10 * 1024**3, gt=0)
     default_max_media_duration_s: float = Field(default=4 * 3600.0, gt=0)

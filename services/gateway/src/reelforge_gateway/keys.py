@@ -57,3 +57,8 @@ def parse_token(token: str) -> tuple[str, str] | None:
 
 def secret_matches(secret: str, stored_sha256: bytes) -> bool:
     return hmac.compare_digest(hash_secret(secret), stored_sha256)
+
+
+def is_operator(operator_token: str, token: str | None) -> bool:
+    """Whether ``token`` is the operator token (never when none is configured)."""
+    return token is not None and bool(operator_token) and hmac.compare_digest(token.encode(), operator_token.encode())

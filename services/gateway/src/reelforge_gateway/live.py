@@ -24,6 +24,7 @@ import nats.errors
 from reelforge_common.bus import Bus
 from reelforge_common.bus.subjects import check_tenant_id
 from reelforge_gateway.api.schemas import Job
+from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store.jobs import apply_update, changes_since, latest_version
 
@@ -34,7 +35,7 @@ _VERSION_HEADER = "Rf-Job-Version"
 _PENDING_LIMIT = 10_000
 # Rows read from the database at a time when catching up.
 _CATCH_UP_PAGE = 500
-_TERMINAL = frozenset({JobStatus.SUCCEEDED.value, JobStatus.FAILED.value})
+TERMINAL = frozenset({JobStatus.SUCCEEDED.value, JobStatus.FAILED.value})
 # Jobs whose last delivered version a tenant-wide stream remembers.
 _REMEMBERED_JOBS = 10_000
 
@@ -50,9 +51,8 @@ class JobChange:
     job: str
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> JobChange:
-        job = Job.from_row(row)
-        return cls(row["version"], job.id, job.status, job.kind, job.model_dump_json())
+    def of(cls, version: int, job: Job) -> JobChange:
+        return cls(version, job.id, job.status, job.kind, job.model_dump_json())
 
     @classmethod
     def from_message(cls, data: bytes, version: str) -> JobChange | None:
@@ -65,16 +65,20 @@ class JobChange:
 
     @property
     def terminal(self) -> bool:
-        return self.status in _TERMINAL
+        return self.status in TERMINAL
 
 
 class JobFeed:
     """Publishes the read model's changes and follows them per tenant."""
 
-    def __init__(self, bus: Bus, pool: asyncpg.Pool, *, idle_s: float = 15.0) -> None:
+    def __init__(self, bus: Bus, pool: asyncpg.Pool, views: JobViews, *, idle_s: float = 15.0) -> None:
         self._bus = bus
         self._pool = pool
+        self.views = views
         self.idle_s = idle_s
+
+    async def _change(self, row: dict[str, Any]) -> JobChange:
+        return JobChange.of(row["version"], await self.views.job(row))
 
     def _subject(self, tenant_id: str) -> str:
         return f"{self._bus.prefix}-live.jobs.{check_tenant_id(tenant_id)}"
@@ -89,7 +93,7 @@ class JobFeed:
     async def _publish(self, row: dict[str, Any]) -> None:
         # Best effort: a stream that misses it reads it from the database when
         # it next goes idle.
-        change = JobChange.from_row(row)
+        change = await self._change(row)
         try:
             await self._bus.nc.publish(
                 self._subject(row["tenant_id"]),
@@ -137,7 +141,7 @@ class JobFeed:
                         self._pool, tenant_id=tenant_id, version=read_up_to, job_id=job_id, limit=_CATCH_UP_PAGE
                     )
                     for row in rows:
-                        change = JobChange.from_row(row)
+                        change = await self._change(row)
                         read_up_to = change.version
                         if fresh(change):
                             yield change

@@ -8,10 +8,13 @@ from the code, so clients can switch on either.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,7 @@ CODES: dict[str, tuple[int, str]] = {
     "unauthenticated": (401, "Missing or invalid API key"),
     "forbidden": (403, "The API key lacks the scope this operation needs"),
     "not_found": (404, "No such resource"),
+    "malformed_request": (400, "The request body could not be parsed"),
     "method_not_allowed": (405, "The resource does not support this method"),
     "conflict": (409, "The resource already exists or is in the wrong state"),
     "validation_failed": (422, "The request is not valid"),
@@ -37,6 +41,7 @@ CODES: dict[str, tuple[int, str]] = {
     "upload_too_large": (413, "The upload exceeds the tenant's upload size quota"),
     "upload_incomplete": (409, "Some parts of the multipart upload are missing"),
     "url_forbidden": (422, "The URL's scheme or address may not be imported"),
+    "url_unresolvable": (422, "The URL's host name does not exist"),
     "url_fetch_failed": (502, "The URL could not be downloaded"),
     "processing_failed": (500, "Processing failed repeatedly"),
     # Quotas and limits.
@@ -44,6 +49,9 @@ CODES: dict[str, tuple[int, str]] = {
     "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),
     "monthly_minutes_exceeded": (429, "The tenant has used its monthly processing minutes"),
     "rate_limited": (429, "Too many requests; retry after the Retry-After delay"),
+    # Idempotency-Key (draft-ietf-httpapi-idempotency-key-header).
+    "idempotency_key_reused": (422, "The Idempotency-Key was first used with a different request"),
+    "idempotency_request_in_flight": (409, "The first request with this Idempotency-Key is still being processed"),
 }
 
 
@@ -65,6 +73,7 @@ def problem_response(code: str, detail: str = "", headers: dict[str, str] | None
 
 
 _BY_STATUS = {
+    400: "malformed_request",
     401: "unauthenticated",
     403: "forbidden",
     404: "not_found",
@@ -84,8 +93,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        return problem_response("validation_failed", details)
+        return problem_response("validation_failed", _field_errors(exc.errors()))
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -113,3 +121,14 @@ def documented(*codes: str) -> dict[int | str, dict[str, object]]:
         }
         for status, names in by_status.items()
     }
+
+
+def validation_problem(exc: ValidationError) -> ProblemError:
+    """``validation_failed`` naming each field pydantic refused (``field: message``),
+    for inputs validated outside FastAPI (the gRPC API)."""
+    return ProblemError("validation_failed", _field_errors(exc.errors()))
+
+
+def _field_errors(errors: Sequence[Any]) -> str:
+    """``field: message`` for each error pydantic or FastAPI reports."""
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)

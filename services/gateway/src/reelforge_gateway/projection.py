@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
@@ -11,6 +12,7 @@ from typing import TypeVar
 from google.protobuf import any_pb2
 from google.protobuf.message import Message
 
+from reelforge.events.v1.asset_pb2 import AssetIngested
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
 from reelforge_common.bus import PermanentError
 
@@ -39,6 +41,8 @@ class JobUpdate:
     progress: float | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # Output name -> object key, from the completion event.
+    outputs: Mapping[str, str] = field(default_factory=dict)
 
 
 def job_kind(event_type: str) -> str:
@@ -64,7 +68,7 @@ def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, pa
             resource_id=progress.resource_id,
         )
     if name in _COMPLETED_EVENTS:
-        return update(status=JobStatus.SUCCEEDED, stage="done", progress=1.0)
+        return update(status=JobStatus.SUCCEEDED, stage="done", progress=1.0, outputs=outputs_of(payload))
     if name == "failed":
         failed = _unpack(payload, JobFailed())
         return update(
@@ -75,6 +79,21 @@ def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, pa
             error_message=failed.message,
         )
     return None
+
+
+def outputs_of(payload: any_pb2.Any) -> dict[str, str]:
+    """The objects a completion event names as the job's outputs (empty ones left out)."""
+    if payload.Is(AssetIngested.DESCRIPTOR):
+        asset = _unpack(payload, AssetIngested())
+        keys = {
+            "original": asset.original_key,
+            "thumbnail": asset.thumbnail_key,
+            "filmstrip": asset.filmstrip_key,
+            "audio": asset.audio_key,
+            "proxy": asset.proxy_key,
+        }
+        return {name: key for name, key in keys.items() if key}
+    return {}
 
 
 def _unpack(payload: any_pb2.Any, message: _M) -> _M:

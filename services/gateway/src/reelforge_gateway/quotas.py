@@ -12,6 +12,15 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.problems import ProblemError
 from reelforge_gateway.store import quotas as store
 
+QUOTA_NAMES = (
+    "max_upload_bytes",
+    "max_media_duration_s",
+    "max_concurrent_jobs",
+    "monthly_minutes",
+    "rate_limit_per_s",
+    "rate_limit_burst",
+)
+
 
 @dataclass(frozen=True)
 class TenantQuotas:
@@ -19,20 +28,39 @@ class TenantQuotas:
     max_media_duration_s: float
     max_concurrent_jobs: int
     monthly_minutes: int
+    rate_limit_per_s: float
+    rate_limit_burst: int
+    # Names of the quotas set for this tenant; the others are the gateway's defaults.
+    own: frozenset[str] = frozenset()
 
     @property
     def for_ingest(self) -> Quota:
         return Quota(max_upload_bytes=self.max_upload_bytes, max_duration_s=self.max_media_duration_s)
 
 
+def defaults(settings: GatewaySettings) -> dict[str, int | float]:
+    return {
+        "max_upload_bytes": settings.default_max_upload_bytes,
+        "max_media_duration_s": settings.default_max_media_duration_s,
+        "max_concurrent_jobs": settings.default_max_concurrent_jobs,
+        "monthly_minutes": settings.default_monthly_minutes,
+        "rate_limit_per_s": settings.rate_limit_per_s,
+        "rate_limit_burst": settings.rate_limit_burst,
+    }
+
+
 async def quotas_of(pool: asyncpg.Pool, tenant_id: str, settings: GatewaySettings) -> TenantQuotas:
     row = await store.tenant_quotas(pool, tenant_id)
-    own = dict(row) if row else {}
+    own = {name: value for name, value in (dict(row) if row else {}).items() if value is not None}
+    values = {**defaults(settings), **own}
     return TenantQuotas(
-        max_upload_bytes=own.get("max_upload_bytes") or settings.default_max_upload_bytes,
-        max_media_duration_s=own.get("max_media_duration_s") or settings.default_max_media_duration_s,
-        max_concurrent_jobs=own.get("max_concurrent_jobs") or settings.default_max_concurrent_jobs,
-        monthly_minutes=own.get("monthly_minutes") or settings.default_monthly_minutes,
+        max_upload_bytes=int(values["max_upload_bytes"]),
+        max_media_duration_s=float(values["max_media_duration_s"]),
+        max_concurrent_jobs=int(values["max_concurrent_jobs"]),
+        monthly_minutes=int(values["monthly_minutes"]),
+        rate_limit_per_s=float(values["rate_limit_per_s"]),
+        rate_limit_burst=int(values["rate_limit_burst"]),
+        own=frozenset(own),
     )
 
 

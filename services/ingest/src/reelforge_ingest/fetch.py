@@ -30,6 +30,9 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 _CHUNK = 1024 * 1024
 
 
+_NO_SUCH_NAME = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
+
+
 class AddressPolicy:
     """Which addresses an import may connect to."""
 
@@ -48,7 +51,9 @@ class AddressPolicy:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise RefusedError("url_fetch_failed", f"cannot resolve {host}: {exc.strerror}") from None
+            # No such name is the URL's fault; a resolver that failed to answer is not.
+            code = "url_unresolvable" if exc.errno in _NO_SUCH_NAME else "url_fetch_failed"
+            raise RefusedError(code, f"cannot resolve {host}: {exc.strerror}") from None
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
         refused = [a for a in addresses if not self.allows(a)]
         if refused or not addresses:

@@ -20,6 +20,7 @@ _STATUS = {
     "upload_too_large": grpc.StatusCode.RESOURCE_EXHAUSTED,
     "upload_incomplete": grpc.StatusCode.FAILED_PRECONDITION,
     "url_forbidden": grpc.StatusCode.INVALID_ARGUMENT,
+    "url_unresolvable": grpc.StatusCode.INVALID_ARGUMENT,
     "url_fetch_failed": grpc.StatusCode.UNAVAILABLE,
     "not_found": grpc.StatusCode.NOT_FOUND,
     "conflict": grpc.StatusCode.FAILED_PRECONDITION,

@@ -129,11 +129,17 @@ class ConsumerRunner:
         await self.ensure_consumer()
         self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._heartbeat())]
 
+    @property
+    def alive(self) -> bool:
+        """Started and neither loop has ended (stopping or crashing ends them)."""
+        return bool(self._tasks) and not any(task.done() for task in self._tasks)
+
     async def stop(self, grace_s: float) -> None:
         """Stop fetching, give in-flight handlers ``grace_s`` to finish; what is
         still running then is cancelled and will be redelivered."""
         self._stopping.set()
-        await self._tasks[0]
+        # A loop that already ended (readiness reported it) must not stop the shutdown.
+        await asyncio.gather(self._tasks[0], return_exceptions=True)
         if self._inflight:
             _, pending = await asyncio.wait(list(self._inflight), timeout=grace_s)
             for task in pending:

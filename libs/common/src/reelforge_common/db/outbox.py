@@ -80,6 +80,11 @@ class OutboxRelay:
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
+    @property
+    def alive(self) -> bool:
+        """Started and its loop has not ended."""
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, uploads
+from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, quotas, uploads
+from reelforge_gateway.api.admission import Admission
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.ingest_client import IngestClient
 from reelforge_gateway.live import JobFeed
-from reelforge_gateway.problems import install_problem_handlers
+from reelforge_gateway.problems import documented, install_problem_handlers
 
 
 class ProblemDetails(BaseModel):
@@ -35,6 +38,7 @@ def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestC
     app.state.ingest = ingest
     app.state.feed = feed
     install_problem_handlers(app)
+    app.add_middleware(Admission, pool=pool, settings=settings)
     for router in (
         assets.router,
         uploads.router,
@@ -42,17 +46,49 @@ def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestC
         jobs.router,
         events.router,
         keys.router,
+        quotas.router,
         admin.router,
     ):
         app.include_router(router)
     original_openapi = app.openapi
 
-    def openapi_with_problem_schema() -> dict[str, object]:
+    def openapi_with_admission() -> dict[str, Any]:
         schema = original_openapi()
         schema.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = (
             ProblemDetails.model_json_schema()
         )
+        for path, operations in schema["paths"].items():
+            _document_admission(path, operations)
         return schema
 
-    app.openapi = openapi_with_problem_schema  # type: ignore[method-assign]
+    app.openapi = openapi_with_admission  # type: ignore[method-assign]
     return app
+
+
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Run this request at most once: a retry with the same key and request replays the "
+    "first response (`Idempotent-Replayed: true`); kept for a day",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+}
+
+
+def _document_admission(path: str, operations: dict[str, Any]) -> None:
+    """What every operation may also answer: the tenant's rate limit, a body
+    that cannot be parsed and, on POST, Idempotency-Key's refusals."""
+    for method, operation in operations.items():
+        responses = operation.setdefault("responses", {})
+        if not path.startswith("/v1/admin/"):
+            responses.update({str(k): v for k, v in documented("rate_limited").items()})
+        if method in {"post", "patch"}:
+            responses.update({str(k): v for k, v in documented("malformed_request").items()})
+        if method == "post":
+            operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
+            for status, entry in documented("idempotency_key_reused", "idempotency_request_in_flight").items():
+                existing = responses.get(str(status))
+                if existing is None:
+                    responses[str(status)] = entry
+                else:  # the route documents this status already: name our codes too
+                    existing["description"] += "; or " + str(entry["description"]).split(": ", 1)[1]

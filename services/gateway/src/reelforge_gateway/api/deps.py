@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.ingest_client import IngestClient
-from reelforge_gateway.keys import Scope, parse_token, secret_matches
+from reelforge_gateway.keys import Scope, is_operator, parse_token, secret_matches
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
 from reelforge_gateway.store.tenants import get_key
@@ -39,23 +38,36 @@ class Caller:
     scopes: frozenset[str]
 
 
-async def authenticate(pool: asyncpg.Pool, token: str | None, scope: Scope) -> Caller:
-    """The caller behind an API key (``rf_<key id>_<secret>``), if its key has ``scope``."""
+async def identify(pool: asyncpg.Pool, token: str | None) -> Caller:
+    """The caller behind an API key (``rf_<key id>_<secret>``), whatever its scopes."""
     if token is None:
         raise ProblemError("unauthenticated", "send Authorization: Bearer rf_<key id>_<secret>", headers=_CHALLENGE)
     parsed = parse_token(token)
     key = await get_key(pool, parsed[0]) if parsed else None
     if parsed is None or key is None or key.revoked_at is not None or not secret_matches(parsed[1], key.secret_sha256):
         raise ProblemError("unauthenticated", "the API key is unknown, revoked or malformed", headers=_CHALLENGE)
-    if scope not in key.scopes:
-        raise ProblemError("forbidden", f"this operation needs the '{scope}' scope")
     return Caller(tenant_id=key.tenant_id, key_id=key.id, scopes=frozenset(key.scopes))
 
 
-def require(scope: Scope) -> object:
-    """A dependency admitting callers whose key has ``scope``."""
+def _check_scope(caller: Caller, scope: Scope) -> Caller:
+    if scope not in caller.scopes:
+        raise ProblemError("forbidden", f"this operation needs the '{scope}' scope")
+    return caller
 
-    async def check(pool: Pool, credentials: Credentials) -> Caller:
+
+async def authenticate(pool: asyncpg.Pool, token: str | None, scope: Scope) -> Caller:
+    """The caller behind an API key, if its key has ``scope``."""
+    return _check_scope(await identify(pool, token), scope)
+
+
+def require(scope: Scope) -> object:
+    """A dependency admitting callers whose key has ``scope`` (identified
+    already by the admission middleware, else here)."""
+
+    async def check(request: Request, pool: Pool, credentials: Credentials) -> Caller:
+        known: Caller | None = getattr(request.state, "caller", None)
+        if known is not None:
+            return _check_scope(known, scope)
         return await authenticate(pool, credentials.credentials if credentials else None, scope)
 
     return Depends(check)
@@ -88,7 +100,7 @@ Feed = Annotated[JobFeed, Depends(_feed)]
 
 async def _operator(request: Request, credentials: Credentials) -> None:
     expected = request.app.state.settings.operator_token.get_secret_value()
-    if credentials is None or not expected or not hmac.compare_digest(credentials.credentials, expected):
+    if not is_operator(expected, credentials.credentials if credentials else None):
         raise ProblemError("unauthenticated", "this endpoint needs the operator token", headers=_CHALLENGE)
 
 

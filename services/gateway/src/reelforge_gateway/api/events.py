@@ -18,8 +18,8 @@ from fastapi.responses import Response, StreamingResponse
 from reelforge_gateway.api.deps import Feed, Pool, Reader, authenticate
 from reelforge_gateway.keys import Scope
 from reelforge_gateway.live import JobChange, JobFeed
+from reelforge_gateway.operations.jobs import watch_job, watch_tenant
 from reelforge_gateway.problems import ProblemError, documented
-from reelforge_gateway.store import jobs
 
 router = APIRouter(tags=["events"], responses=documented("unauthenticated", "forbidden", "validation_failed"))
 
@@ -46,35 +46,6 @@ KindFilter = Annotated[str | None, Query(max_length=40, description="Only jobs o
 def _given(header: str | None, query: str | None) -> int | None:
     value = query or header
     return int(value) if value else None
-
-
-async def _job_stream(
-    feed: JobFeed, pool: Pool, tenant_id: str, job_id: str, after: int | None
-) -> AsyncIterator[JobChange | None] | None:
-    """The job's changes after ``after`` until it ends; None when it has
-    ended and the client has seen its end already (nothing will follow)."""
-    row = await jobs.get_job(pool, tenant_id=tenant_id, job_id=job_id)
-    if row is None:
-        raise ProblemError("not_found", f"no job {job_id}")
-    seen = after or 0
-    if JobChange.from_row(row).terminal and row["version"] <= seen:
-        return None
-    return _until_terminal(feed.follow(tenant_id, after=seen, job_id=job_id))
-
-
-async def _tenant_stream(
-    feed: JobFeed, tenant_id: str, after: int | None, kind: str | None
-) -> AsyncIterator[JobChange | None]:
-    # "From now on" is fixed before the response starts: nothing after it is missed.
-    start = await feed.now(tenant_id) if after is None else after
-    return feed.follow(tenant_id, after=start, kind=kind)
-
-
-async def _until_terminal(changes: AsyncIterator[JobChange | None]) -> AsyncIterator[JobChange | None]:
-    async for change in changes:
-        yield change
-        if change is not None and change.terminal:
-            return
 
 
 def _sse(changes: AsyncIterator[JobChange | None]) -> StreamingResponse:
@@ -107,7 +78,9 @@ async def job_events(
     data: the Job), ending after the job succeeds or fails. Comments keep
     an idle connection open. Resuming after the job's final event answers
     204, which tells an `EventSource` to stop reconnecting."""
-    changes = await _job_stream(feed, pool, caller.tenant_id, job_id, _given(last_event_id, resume))
+    changes = await watch_job(
+        feed, pool, tenant_id=caller.tenant_id, job_id=job_id, after=_given(last_event_id, resume)
+    )
     return Response(status_code=204) if changes is None else _sse(changes)
 
 
@@ -121,7 +94,7 @@ async def tenant_events(
 ) -> StreamingResponse:
     """Every change of the tenant's jobs from now on (or after the event id
     given), as `job` events; the stream stays open."""
-    return _sse(await _tenant_stream(feed, caller.tenant_id, _given(last_event_id, resume), kind))
+    return _sse(await watch_tenant(feed, tenant_id=caller.tenant_id, after=_given(last_event_id, resume), kind=kind))
 
 
 async def _websocket_caller(websocket: WebSocket) -> str | None:
@@ -161,7 +134,9 @@ async def job_events_ws(websocket: WebSocket, job_id: str, resume: Annotated[str
         return
     state = websocket.app.state
     try:
-        changes = await _job_stream(state.feed, state.pool, tenant_id, job_id, _given(None, resume))
+        changes = await watch_job(
+            state.feed, state.pool, tenant_id=tenant_id, job_id=job_id, after=_given(None, resume)
+        )
     except ProblemError as refusal:
         await websocket.close(code=_WS_CLOSE_BASE + refusal.status, reason=refusal.code)
         return
@@ -180,4 +155,5 @@ async def tenant_events_ws(
     if tenant_id is None:
         return
     feed: JobFeed = websocket.app.state.feed
-    await _send_frames(websocket, await _tenant_stream(feed, tenant_id, _given(None, resume), kind))
+    changes = await watch_tenant(feed, tenant_id=tenant_id, after=_given(None, resume), kind=kind)
+    await _send_frames(websocket, changes)

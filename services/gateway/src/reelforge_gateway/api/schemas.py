@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +12,11 @@ from reelforge_gateway.keys import Scope
 class JobError(BaseModel):
     code: str
     message: str
+
+
+class JobOutput(BaseModel):
+    url: str = Field(description="Presigned GET URL of the output")
+    expires_at: datetime
 
 
 class Job(BaseModel):
@@ -25,21 +29,11 @@ class Job(BaseModel):
     created_at: datetime
     updated_at: datetime
     error: JobError | None = None
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Job:
-        error = JobError(code=row["error_code"], message=row["error_message"] or "") if row["error_code"] else None
-        return cls(
-            id=row["id"],
-            kind=row["kind"],
-            status=row["status"],
-            stage=row["stage"],
-            progress=row["progress"],
-            resource_id=row["resource_id"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            error=error,
-        )
+    outputs: dict[str, JobOutput] = Field(
+        default_factory=dict,
+        description="What a succeeded job produced, by name (an ingest job: original, thumbnail, filmstrip, "
+        "audio, proxy), each a presigned URL valid for an hour",
+    )
 
 
 class JobPage(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -18,8 +19,8 @@ from reelforge_gateway.projection import JobUpdate
 # (the parent's service reports the sub-jobs' part in its own progress).
 _APPLY_STATE = """
 INSERT INTO jobs AS j (tenant_id, id, kind, resource_id, status, stage, progress,
-                       error_code, error_message, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::double precision, 0), $8, $9, $10, $10)
+                       error_code, error_message, created_at, updated_at, outputs)
+VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7::double precision, 0), $8, $9, $10, $10, $11::jsonb)
 ON CONFLICT (tenant_id, id) DO UPDATE SET
     status = EXCLUDED.status,
     stage = COALESCE(NULLIF(EXCLUDED.stage, ''), j.stage),
@@ -27,6 +28,7 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET
     error_code = EXCLUDED.error_code,
     error_message = EXCLUDED.error_message,
     updated_at = EXCLUDED.updated_at,
+    outputs = CASE WHEN EXCLUDED.outputs = '{}' THEN j.outputs ELSE EXCLUDED.outputs END,
     version = nextval('job_changes')
 WHERE j.kind = EXCLUDED.kind
   AND (j.updated_at <= EXCLUDED.updated_at OR EXCLUDED.status = 'failed')
@@ -45,6 +47,12 @@ RETURNING *
 """
 
 
+def _job(row: asyncpg.Record) -> dict[str, Any]:
+    job = dict(row)
+    job["outputs"] = json.loads(job["outputs"])
+    return job
+
+
 async def apply_update(conn: Connection, update: JobUpdate) -> dict[str, Any] | None:
     """Apply ``update``; returns the job's row if it changed, else None."""
     async with conn.transaction():
@@ -60,17 +68,18 @@ async def apply_update(conn: Connection, update: JobUpdate) -> dict[str, Any] | 
             update.error_code,
             update.error_message,
             update.at,
+            json.dumps(dict(update.outputs)),
         )
         facts = await conn.fetchrow(
             _APPLY_FACTS, update.tenant_id, update.job_id, update.resource_id, update.at, update.kind
         )
     changed = facts or state
-    return dict(changed) if changed is not None else None
+    return _job(changed) if changed is not None else None
 
 
 async def get_job(conn: Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM jobs WHERE tenant_id = $1 AND id = $2", tenant_id, job_id)
-    return dict(row) if row is not None else None
+    return _job(row) if row is not None else None
 
 
 async def list_jobs(
@@ -101,7 +110,7 @@ async def list_jobs(
         after[1] if after else "",
         limit,
     )
-    return [dict(row) for row in rows]
+    return [_job(row) for row in rows]
 
 
 async def changes_since(
@@ -120,7 +129,7 @@ async def changes_since(
         job_id,
         limit,
     )
-    return [dict(row) for row in rows]
+    return [_job(row) for row in rows]
 
 
 async def latest_version(conn: Connection | asyncpg.Pool, *, tenant_id: str) -> int:

@@ -12,7 +12,8 @@ from reelforge_common.db.connection import Connection
 async def tenant_quotas(conn: Connection | asyncpg.Pool, tenant_id: str) -> asyncpg.Record | None:
     """The tenant's own quotas (NULL: the default), or None if there is no such tenant."""
     return await conn.fetchrow(
-        """SELECT max_upload_bytes, max_media_duration_s, max_concurrent_jobs, monthly_minutes
+        """SELECT max_upload_bytes, max_media_duration_s, max_concurrent_jobs, monthly_minutes,
+                  rate_limit_per_s, rate_limit_burst
            FROM tenants WHERE id = $1""",
         tenant_id,
     )
