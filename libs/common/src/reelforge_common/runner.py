@@ -18,6 +18,7 @@ from importlib.resources.abc import Traversable
 from typing import Generic, TypeVar
 
 import uvicorn
+import uvloop
 from pydantic import ValidationError
 from starlette.types import ASGIApp
 
@@ -146,7 +147,13 @@ class RunningService(Generic[S]):
 
     async def _serve_http(self, app: ASGIApp, port: int) -> EmbeddedServer:
         config = uvicorn.Config(
-            app, host=self.settings.bind_host, port=port, log_config=None, lifespan="off", ws="websockets-sansio"
+            app,
+            host=self.settings.bind_host,
+            port=port,
+            log_config=None,
+            lifespan="off",
+            http="httptools",
+            ws="websockets-sansio",
         )
         server = EmbeddedServer(config)
         task = asyncio.create_task(server.serve())
@@ -242,4 +249,5 @@ def main(definition: ServiceDefinition[S], settings_type: type[S]) -> None:
         errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         sys.exit(f"reelforge-{definition.name}: invalid configuration: {errors}")
     configure_logging(definition.name, settings.log_level)
-    asyncio.run(serve(definition, settings))
+    # uvloop: the same asyncio, with its I/O and callbacks in C (libuv).
+    uvloop.run(serve(definition, settings))

@@ -35,5 +35,5 @@ async def list_jobs(
 @router.get("/{job_id}", responses=documented("not_found"))
 async def get_job(job_id: str, caller: Reader, pool: Pool, feed: Feed) -> Job:
     """One job; another tenant's job answers 404 like one that does not exist. A
-    succeeded job's `outputs` are presigned URLs, valid for an hour."""
+    succeeded job's `outputs` are presigned URLs, valid until `expires_at` (55 to 60 minutes)."""
     return await jobs.get_job(pool, feed.views, tenant_id=caller.tenant_id, job_id=job_id)

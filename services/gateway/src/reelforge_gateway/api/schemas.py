@@ -32,7 +32,7 @@ class Job(BaseModel):
     outputs: dict[str, JobOutput] = Field(
         default_factory=dict,
         description="What a succeeded job produced, by name (an ingest job: original, thumbnail, filmstrip, "
-        "audio, proxy), each a presigned URL valid for an hour",
+        "audio, proxy), each a presigned URL valid until its `expires_at` (55 to 60 minutes)",
     )
 
 

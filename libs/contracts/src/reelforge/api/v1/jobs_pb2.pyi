@@ -157,7 +157,7 @@ Global___Job: _TypeAlias = Job  # noqa: Y015
 
 @_typing.final
 class JobOutput(_message.Message):
-    """One output of a job: a presigned GET URL, valid for an hour."""
+    """One output of a job: a presigned GET URL, valid until expires_at (55 to 60 minutes)."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
