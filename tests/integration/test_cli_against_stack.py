@@ -51,6 +51,11 @@ async def test_create_a_tenant_then_upload_a_file_to_a_ready_asset(platform: Pla
     code, out, err = await cli(platform, "jobs", "watch", job["id"], "--json", api_key=token)
     assert code == 0, err
     assert json.loads(out.splitlines()[-1])["status"] == "succeeded"
+    code, out, err = await cli(platform, "jobs", "get", job["id"], "--json", api_key=token)
+    assert code == 0, err
+    outputs = json.loads(out)["outputs"]
+    assert set(outputs) == {"original", "thumbnail", "filmstrip", "audio", "proxy"}
+    assert all(o["url"].startswith("http") and o["expires_at"] for o in outputs.values())
 
     text = tmp_path / "notes.mp4"
     text.write_text("not a video\n" * 100)
@@ -60,3 +65,23 @@ async def test_create_a_tenant_then_upload_a_file_to_a_ready_asset(platform: Pla
     code, out, _ = await cli(platform, "assets", "get", "nope", "--json", api_key=token)
     assert code == 1
     assert json.loads(out)["error"]["code"] == "not_found"
+
+
+async def test_the_operator_sets_a_quota_and_the_tenant_sees_it(platform: Platform) -> None:
+    code, out, err = await cli(platform, "admin", "tenant", "create", "quota-demo", "--json")
+    assert code == 0, err
+    created: dict[str, Any] = json.loads(out)
+    tenant_id = created["tenant"]["id"]
+    platform.tenants.append(tenant_id)
+
+    code, out, err = await cli(platform, "admin", "tenant", "quotas", tenant_id, "--monthly-minutes", "500", "--json")
+    assert code == 0, err
+    quotas = json.loads(out)["quotas"]
+    assert quotas["monthly_minutes"] == 500
+    assert "monthly_minutes" not in quotas["defaults"]
+
+    code, out, err = await cli(platform, "quotas", "--json", api_key=created["api_key"]["token"])
+    assert code == 0, err
+    mine = json.loads(out)
+    assert mine["tenant_id"] == tenant_id
+    assert mine["quotas"] == quotas

@@ -1,5 +1,5 @@
 """The reelforge CLI against fake servers: JSON output, error lines and exit
-codes, configuration precedence, login, upload, jobs watch, admin and keys."""
+codes, configuration precedence, login, upload, jobs watch, admin, keys and quotas."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def asset_json(asset_id: str = "a_1", status: str = "ready", **extra: Any) -> di
     }
 
 
-def job_json(status: str = "running", progress: float = 0.5) -> dict[str, Any]:
+def job_json(status: str = "running", progress: float = 0.5, **extra: Any) -> dict[str, Any]:
     return {
         "id": "j_1",
         "kind": "ingest",
@@ -55,6 +55,24 @@ def job_json(status: str = "running", progress: float = 0.5) -> dict[str, Any]:
         "created_at": "2025-01-01T00:00:00Z",
         "updated_at": f"2025-01-01T00:00:{int(progress * 10):02d}Z",
         "error": {"code": "media_unreadable", "message": "not a video"} if status == "failed" else None,
+        **extra,
+    }
+
+
+def quota_report_json(**quotas: Any) -> dict[str, Any]:
+    return {
+        "tenant_id": "t_42",
+        "quotas": {
+            "max_upload_bytes": 5_000_000_000,
+            "max_media_duration_s": 14400.0,
+            "max_concurrent_jobs": 4,
+            "monthly_minutes": 500,
+            "rate_limit_per_s": 20.0,
+            "rate_limit_burst": 40,
+            "defaults": ["max_concurrent_jobs", "max_media_duration_s", "max_upload_bytes", "rate_limit_per_s"],
+            **quotas,
+        },
+        "usage": {"month": "2025-01-01", "minutes_used": 12.5, "active_jobs": 1},
     }
 
 
@@ -339,6 +357,32 @@ def test_jobs_list_passes_its_filters(env: dict[str, str | None]) -> None:
     assert "ingest" in result.stdout
 
 
+def test_jobs_get_shows_each_output_name_and_url(env: dict[str, str | None]) -> None:
+    outputs = {
+        name: {"url": f"https://s3.test/media/{name}?X-Amz-Signature=abc", "expires_at": "2025-01-01T01:00:00Z"}
+        for name in ("original", "thumbnail", "proxy")
+    }
+    body = job_json("succeeded", 1.0, outputs=outputs)
+
+    result = run(Fake(lambda _: httpx.Response(200, json=body)), ["jobs", "get", "j_1"], env)
+    as_json = run(Fake(lambda _: httpx.Response(200, json=body)), ["jobs", "get", "j_1", "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    assert "outputs" in result.stdout
+    for name, output in outputs.items():
+        assert name in result.stdout
+        assert output["url"] in result.stdout
+    assert json.loads(as_json.stdout)["outputs"] == outputs
+
+
+def test_jobs_get_shows_no_outputs_row_while_there_are_none(env: dict[str, str | None]) -> None:
+    result = run(Fake(lambda _: httpx.Response(200, json=job_json(outputs={}))), ["jobs", "get", "j_1"], env)
+
+    assert result.exit_code == 0, result.output
+    assert "job j_1" in result.stdout
+    assert "outputs" not in result.stdout
+
+
 # Jobs watch
 
 
@@ -450,3 +494,100 @@ def test_download_url_prints_the_url_alone(env: dict[str, str | None]) -> None:
 
     assert result.exit_code == 0
     assert result.stdout == link["url"] + "\n"
+
+
+# Quotas
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The cells of each row of a rich table (inside a panel) in ``text``."""
+    rows = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+        if len(cells) > 1:
+            rows.append(cells)
+    return rows
+
+
+def test_quotas_prints_the_callers_report(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json=quota_report_json()))
+
+    as_json = run(fake, ["quotas", "--json"], env)
+    human = run(fake, ["quotas"], env)
+
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == quota_report_json()
+    assert [(r.method, r.url.path) for r in fake.requests] == [("GET", "/v1/quotas")] * 2
+    assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert human.exit_code == 0, human.output
+    rows = {cells[0]: cells[1:] for cells in table_rows(human.stdout)}
+    assert rows["monthly_minutes"] == ["500", "own"]
+    assert rows["rate_limit_burst"] == ["40", "own"]
+    assert rows["max_upload_bytes"] == ["5000000000 (5.0 GB)", "default"]
+    assert rows["rate_limit_per_s"] == ["20", "default"]
+    assert "12.5 of 500" in human.stdout
+
+
+def test_admin_tenant_quotas_without_options_only_reads(env: dict[str, str | None]) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json=quota_report_json()))
+
+    result = run(fake, ["admin", "tenant", "quotas", "t_42", "--operator-token", "op-secret", "--json"], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == quota_report_json()
+    assert [(r.method, r.url.path) for r in fake.requests] == [("GET", "/v1/admin/tenants/t_42/quotas")]
+    assert fake.requests[0].headers["authorization"] == "Bearer op-secret"
+
+
+def test_admin_tenant_quotas_sends_the_set_and_reset_quotas_as_a_merge_patch(env: dict[str, str | None]) -> None:
+    answer = quota_report_json(rate_limit_burst=5)
+    fake = Fake(lambda _: httpx.Response(200, json=answer))
+    env = {**env, "REELFORGE_OPERATOR_TOKEN": "op-secret"}
+
+    result = run(
+        fake, ["admin", "tenant", "quotas", "t_42", "--reset", "monthly_minutes", "--rate-limit-burst", "5"], env
+    )
+
+    assert result.exit_code == 0, result.output
+    [request] = fake.requests
+    assert (request.method, request.url.path) == ("PATCH", "/v1/admin/tenants/t_42/quotas")
+    assert request.headers["authorization"] == "Bearer op-secret"
+    assert json.loads(request.content) == {"monthly_minutes": None, "rate_limit_burst": 5}
+    assert "quotas of tenant t_42" in result.stdout
+
+    as_json = run(fake, ["admin", "tenant", "quotas", "t_42", "--max-media-duration-s", "90.5", "--json"], env)
+    assert json.loads(fake.requests[-1].content) == {"max_media_duration_s": 90.5}
+    assert json.loads(as_json.stdout) == answer
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--reset", "max_cats"],
+            "error: unknown_quota: --reset 'max_cats': expected one of max_upload_bytes, max_media_duration_s, "
+            "max_concurrent_jobs, monthly_minutes, rate_limit_per_s, rate_limit_burst\n",
+        ),
+        (
+            ["--reset", "monthly_minutes", "--monthly-minutes", "9"],
+            "error: conflicting_options: --monthly-minutes and --reset monthly_minutes: "
+            "set the quota or reset it, not both\n",
+        ),
+    ],
+    ids=["unknown-name", "set-and-reset"],
+)
+def test_a_bad_reset_is_one_usage_error_line_and_sends_nothing(
+    env: dict[str, str | None], args: list[str], line: str
+) -> None:
+    fake = Fake(lambda _: httpx.Response(200, json=quota_report_json()))
+    env = {**env, "REELFORGE_OPERATOR_TOKEN": "op-secret"}
+
+    result = run(fake, ["admin", "tenant", "quotas", "t_42", *args], env)
+    as_json = run(fake, ["admin", "tenant", "quotas", "t_42", *args, "--json"], env)
+
+    assert result.exit_code == 2
+    assert result.stderr == line
+    assert result.stdout == ""
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout)["error"]["code"] == line.split(":")[1].strip()
+    assert fake.requests == []

@@ -1,16 +1,17 @@
-"""The SDK against fake servers: errors, retries, pagination, waiting, SSE."""
+"""The SDK against fake servers: errors, retries, pagination, waiting, SSE, quotas."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from reelforge_sdk import AsyncClient, Client, Job, ReelforgeError, RetryPolicy
+from reelforge_sdk import AsyncClient, Client, Job, JobOutput, ReelforgeError, RetryPolicy
 from reelforge_sdk.sse import ServerSentEvent, SSEDecoder
 
 API = "http://api.test"
@@ -56,6 +57,23 @@ def job_json(status: str = "running", progress: float = 0.5, stage: str = "probe
         "updated_at": f"2025-01-01T00:00:{int(progress * 10):02d}+00:00",
         "error": None,
         **extra,
+    }
+
+
+def quota_report_json(**quotas: Any) -> dict[str, Any]:
+    return {
+        "tenant_id": "t_1",
+        "quotas": {
+            "max_upload_bytes": 5_000_000_000,
+            "max_media_duration_s": 14400.0,
+            "max_concurrent_jobs": 4,
+            "monthly_minutes": 500,
+            "rate_limit_per_s": 20.0,
+            "rate_limit_burst": 40,
+            "defaults": ["max_concurrent_jobs", "max_media_duration_s", "max_upload_bytes", "rate_limit_per_s"],
+            **quotas,
+        },
+        "usage": {"month": "2025-01-01", "minutes_used": 12.5, "active_jobs": 1},
     }
 
 
@@ -285,6 +303,102 @@ def test_api_key_calls_hit_their_routes() -> None:
     ]
 
 
+# Quotas
+
+
+def test_a_quota_report_parses_quotas_defaults_and_usage() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=quota_report_json())
+
+    with client(handler) as c:
+        report = c.get_quotas()
+
+    assert (seen[0].method, seen[0].url.path) == ("GET", "/v1/quotas")
+    assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert report.tenant_id == "t_1"
+    assert report.quotas.monthly_minutes == 500
+    assert report.quotas.max_media_duration_s == 14400.0
+    assert report.quotas.limits()["rate_limit_burst"] == 40
+    assert "monthly_minutes" not in report.quotas.defaults
+    assert (report.usage.month, report.usage.minutes_used, report.usage.active_jobs) == (date(2025, 1, 1), 12.5, 1)
+    assert report.raw == quota_report_json()
+
+
+def test_tenant_quotas_are_read_with_the_operator_token() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={**quota_report_json(), "tenant_id": "t/2"})
+
+    with client(handler) as c:
+        report = c.tenant_quotas("t/2", "op-token")
+
+    assert report.tenant_id == "t/2"
+    assert seen[0].method == "GET"
+    assert seen[0].url.raw_path == b"/v1/admin/tenants/t%2F2/quotas"
+    assert seen[0].headers["authorization"] == "Bearer op-token"
+
+
+def test_set_tenant_quotas_sends_a_merge_patch_with_none_as_null_and_nothing_else() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=quota_report_json(rate_limit_burst=5))
+
+    with client(handler) as c:
+        report = c.set_tenant_quotas("t_1", "op-token", monthly_minutes=None, rate_limit_burst=5)
+
+    [request] = seen
+    assert (request.method, request.url.path) == ("PATCH", "/v1/admin/tenants/t_1/quotas")
+    assert request.headers["authorization"] == "Bearer op-token"
+    assert request.headers["content-type"] == "application/json"
+    assert "idempotency-key" not in request.headers
+    assert json.loads(request.content) == {"monthly_minutes": None, "rate_limit_burst": 5}
+    assert report.quotas.rate_limit_burst == 5
+
+
+def test_an_unknown_quota_name_is_the_apis_validation_problem() -> None:
+    with (
+        client(lambda _: problem(422, "validation_failed", "max_cats: extra inputs are not permitted")) as c,
+        pytest.raises(ReelforgeError) as caught,
+    ):
+        c.set_tenant_quotas("t_1", "op-token", max_cats=3)
+
+    assert (caught.value.status, caught.value.code) == (422, "validation_failed")
+
+
+# Jobs: outputs
+
+
+def test_a_job_parses_its_outputs() -> None:
+    outputs = {
+        "thumbnail": {"url": "https://s3.test/t.jpg?X-Amz-Signature=a", "expires_at": "2025-01-01T01:00:00Z"},
+        "proxy": {"url": "https://s3.test/p.mp4?X-Amz-Signature=b", "expires_at": "2025-01-01T01:00:00+00:00"},
+    }
+    with client(lambda _: httpx.Response(200, json=job_json("succeeded", 1.0, outputs=outputs))) as c:
+        job = c.get_job("j_1")
+
+    expires = datetime(2025, 1, 1, 1, tzinfo=UTC)
+    assert job.outputs == {
+        "thumbnail": JobOutput(url="https://s3.test/t.jpg?X-Amz-Signature=a", expires_at=expires),
+        "proxy": JobOutput(url="https://s3.test/p.mp4?X-Amz-Signature=b", expires_at=expires),
+    }
+    assert job.raw["outputs"] == outputs
+
+
+@pytest.mark.parametrize("body", [job_json(outputs={}), job_json()], ids=["empty", "missing"])
+def test_a_job_without_outputs_has_none(body: dict[str, Any]) -> None:
+    with client(lambda _: httpx.Response(200, json={"items": [body], "next_cursor": None})) as c:
+        [job] = c.list_jobs().items
+
+    assert job.outputs == {}
+
+
 # Assets: parsing, pagination, waiting
 
 
@@ -470,6 +584,17 @@ def test_watch_job_yields_each_state_and_stops_at_the_terminal_one() -> None:
     assert requests[0].headers["authorization"] == f"Bearer {TOKEN}"
 
 
+def test_watch_job_delivers_the_outputs_of_the_succeeded_state() -> None:
+    output = {"url": "https://s3.test/a.wav?sig", "expires_at": "2025-01-01T01:00:00Z"}
+    body = sse(job_json(progress=0.5), job_json(status="succeeded", progress=1.0, outputs={"audio": output}))
+
+    with client(lambda _: stream_response(body)) as c:
+        jobs = list(c.watch_job("j_1"))
+
+    assert [list(j.outputs) for j in jobs] == [[], ["audio"]]
+    assert jobs[-1].outputs["audio"].url == "https://s3.test/a.wav?sig"
+
+
 def test_watch_job_reconnects_when_the_stream_ends_early_without_repeating_a_state() -> None:
     bodies = iter(
         [
@@ -549,3 +674,25 @@ async def test_the_async_client_watches_a_job_to_its_end() -> None:
         jobs: list[Job] = [job async for job in c.watch_job("j_1")]
 
     assert [j.status for j in jobs] == ["running", "succeeded"]
+
+
+async def test_the_async_client_reads_and_patches_quotas() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=quota_report_json())
+
+    async with async_client(handler) as c:
+        mine = await c.get_quotas()
+        theirs = await c.tenant_quotas("t_1", "op-token")
+        patched = await c.set_tenant_quotas("t_1", "op-token", max_upload_bytes=1000, rate_limit_per_s=None)
+
+    assert mine == theirs == patched
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("GET", "/v1/quotas"),
+        ("GET", "/v1/admin/tenants/t_1/quotas"),
+        ("PATCH", "/v1/admin/tenants/t_1/quotas"),
+    ]
+    assert json.loads(seen[2].content) == {"max_upload_bytes": 1000, "rate_limit_per_s": None}
+    assert [r.headers["authorization"] for r in seen] == [f"Bearer {TOKEN}", "Bearer op-token", "Bearer op-token"]

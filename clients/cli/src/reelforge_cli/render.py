@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from rich.console import Group, RenderableType
@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from reelforge_sdk import ApiKey, Asset, Job, MediaInfo, Tenant, TenantWithKey
+from reelforge_sdk import ApiKey, Asset, Job, JobOutput, MediaInfo, QuotaReport, Tenant, TenantWithKey
 
 STATUS_STYLES = {
     "ready": "green",
@@ -103,8 +103,21 @@ def job_panel(job: Job) -> Panel:
         ("error", f"{job.error.code}: {job.error.message}" if job.error else None),
         ("created", when(job.created_at)),
         ("updated", when(job.updated_at)),
+        ("outputs", job_outputs(job.outputs)),
     ]
     return Panel(_fields(rows), title=f"job {job.id}", title_align="left", expand=False)
+
+
+def job_outputs(outputs: Mapping[str, JobOutput]) -> Table | None:
+    """Each output's name and presigned URL; None when the job has none (yet)."""
+    if not outputs:
+        return None
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, output in sorted(outputs.items()):
+        grid.add_row(name, Text(output.url))
+    return grid
 
 
 def jobs_table(jobs: Sequence[Job], next_cursor: str | None = None) -> RenderableType:
@@ -169,3 +182,26 @@ def tenants_table(tenants: Sequence[Tenant]) -> Table:
     for tenant in tenants:
         table.add_row(tenant.id, tenant.name, when(tenant.created_at))
     return table
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def quota_report(report: QuotaReport) -> RenderableType:
+    """The tenant's quotas (its own, or the gateway's default) and its usage this month."""
+    quotas, usage = report.quotas, report.usage
+    table = _table("quota", "value", "set by")
+    for name, value in quotas.limits().items():
+        shown = _number(value)
+        if name == "max_upload_bytes":
+            shown += f" ({decimal(int(value))})"
+        source = Text("default", style="dim") if name in quotas.defaults else Text("own", style="bold")
+        table.add_row(name, shown, source)
+    usage_rows: list[tuple[str, RenderableType | str | None]] = [
+        ("month", usage.month.strftime("%Y-%m")),
+        ("minutes used", f"{_number(usage.minutes_used)} of {quotas.monthly_minutes}"),
+        ("active jobs", f"{usage.active_jobs} of {quotas.max_concurrent_jobs}"),
+    ]
+    body = Group(table, Text(""), Text("usage", style="bold underline"), _fields(usage_rows))
+    return Panel(body, title=f"quotas of tenant {report.tenant_id}", title_align="left", expand=False)

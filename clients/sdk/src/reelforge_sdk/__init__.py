@@ -9,18 +9,23 @@ from reelforge_sdk.calls import DEFAULT_API_URL
 from reelforge_sdk.client import Client
 from reelforge_sdk.errors import ReelforgeError, UploadInterruptedError
 from reelforge_sdk.models import (
+    QUOTA_NAMES,
     ApiKey,
     Asset,
     DownloadLink,
     ErrorInfo,
     Job,
+    JobOutput,
     MediaInfo,
     Page,
+    QuotaReport,
+    Quotas,
     Tenant,
     TenantWithKey,
     Upload,
     UploadedPart,
     UploadPart,
+    Usage,
 )
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
@@ -28,6 +33,7 @@ from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_MULTIPART_THRESHOLD",
+    "QUOTA_NAMES",
     "ApiKey",
     "Asset",
     "AsyncClient",
@@ -35,9 +41,12 @@ __all__ = [
     "DownloadLink",
     "ErrorInfo",
     "Job",
+    "JobOutput",
     "MediaInfo",
     "Page",
     "ProgressCallback",
+    "QuotaReport",
+    "Quotas",
     "ReelforgeError",
     "RetryPolicy",
     "Tenant",
@@ -46,4 +55,5 @@ __all__ = [
     "UploadInterruptedError",
     "UploadPart",
     "UploadedPart",
+    "Usage",
 ]

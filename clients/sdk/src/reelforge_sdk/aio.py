@@ -14,7 +14,7 @@ import httpx
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
 from reelforge_sdk.errors import ReelforgeError
-from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, Tenant, TenantWithKey, Upload
+from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.uploads import (
@@ -87,6 +87,25 @@ class AsyncClient:
     async def list_tenants(self, operator_token: str) -> list[Tenant]:
         """Every tenant."""
         return await self._send(endpoints.list_tenants(operator_token))
+
+    # Quotas
+
+    async def get_quotas(self) -> QuotaReport:
+        """The caller's quotas, rate limit and usage this month."""
+        return await self._send(endpoints.get_quotas())
+
+    async def tenant_quotas(self, tenant_id: str, operator_token: str) -> QuotaReport:
+        """A tenant's quotas, rate limit and usage this month (operator token)."""
+        return await self._send(endpoints.tenant_quotas(tenant_id, operator_token))
+
+    async def set_tenant_quotas(self, tenant_id: str, operator_token: str, **changes: float | None) -> QuotaReport:
+        """Change some of a tenant's quotas (operator token); returns the report after the change.
+
+        Each keyword is a quota name (``QUOTA_NAMES``): a number sets it,
+        ``None`` returns it to the gateway's default, and quotas left out stay
+        as they are. The API refuses unknown names (``validation_failed``).
+        """
+        return await self._send(endpoints.set_tenant_quotas(tenant_id, operator_token, changes))
 
     # API keys (admin scope)
 

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from reelforge_sdk.calls import STREAM_TIMEOUT, UPLOAD_TIMEOUT, Call, post
-from reelforge_sdk.models import JSON, ApiKey, Asset, DownloadLink, Job, Page, Tenant, TenantWithKey, Upload
+from reelforge_sdk.models import (
+    JSON,
+    ApiKey,
+    Asset,
+    DownloadLink,
+    Job,
+    Page,
+    QuotaReport,
+    Tenant,
+    TenantWithKey,
+    Upload,
+)
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
 
 EVENT_STREAM = "text/event-stream"
@@ -37,6 +48,28 @@ def create_tenant(name: str, operator_token: str, idempotency_key: str | None) -
 
 def list_tenants(operator_token: str) -> Call[list[Tenant]]:
     return Call("GET", "/v1/admin/tenants", lambda data: [Tenant.from_json(t) for t in data], token=operator_token)
+
+
+# Quotas
+
+
+def get_quotas() -> Call[QuotaReport]:
+    return Call("GET", "/v1/quotas", QuotaReport.from_json)
+
+
+def tenant_quotas(tenant_id: str, operator_token: str) -> Call[QuotaReport]:
+    return Call("GET", f"/v1/admin/tenants/{_id(tenant_id)}/quotas", QuotaReport.from_json, token=operator_token)
+
+
+def set_tenant_quotas(tenant_id: str, operator_token: str, changes: Mapping[str, float | None]) -> Call[QuotaReport]:
+    """A JSON merge patch: ``None`` is sent as ``null`` (back to the default); names left out stay."""
+    return Call(
+        "PATCH",
+        f"/v1/admin/tenants/{_id(tenant_id)}/quotas",
+        QuotaReport.from_json,
+        json=dict(changes),
+        token=operator_token,
+    )
 
 
 # API keys (admin scope)

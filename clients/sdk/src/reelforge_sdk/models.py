@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -17,6 +17,15 @@ JSON = dict[str, Any]
 
 ASSET_TERMINAL = frozenset({"ready", "failed"})
 JOB_TERMINAL = frozenset({"succeeded", "failed"})
+# What PATCH /v1/admin/tenants/{id}/quotas accepts, in the order the API lists them.
+QUOTA_NAMES = (
+    "max_upload_bytes",
+    "max_media_duration_s",
+    "max_concurrent_jobs",
+    "monthly_minutes",
+    "rate_limit_per_s",
+    "rate_limit_burst",
+)
 
 
 def _time(value: Any) -> datetime:
@@ -173,8 +182,24 @@ class Asset:
 
 
 @dataclass(frozen=True)
+class JobOutput:
+    """A presigned URL to one thing a job produced, valid until ``expires_at``."""
+
+    url: str
+    expires_at: datetime
+
+    @classmethod
+    def from_json(cls, data: JSON) -> JobOutput:
+        return cls(url=data["url"], expires_at=_time(data["expires_at"]))
+
+
+@dataclass(frozen=True)
 class Job:
-    """Something the tenant started, with its stage and progress (0..1)."""
+    """Something the tenant started, with its stage and progress (0..1).
+
+    ``outputs`` maps each output's name to its presigned URL; empty until the
+    job succeeded.
+    """
 
     id: str
     kind: str
@@ -185,6 +210,7 @@ class Job:
     created_at: datetime
     updated_at: datetime
     error: ErrorInfo | None
+    outputs: dict[str, JobOutput] = field(default_factory=dict)
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -204,6 +230,7 @@ class Job:
             created_at=_time(data["created_at"]),
             updated_at=_time(data["updated_at"]),
             error=ErrorInfo.from_json(data.get("error")),
+            outputs={name: JobOutput.from_json(o) for name, o in (data.get("outputs") or {}).items()},
             raw=data,
         )
 
@@ -280,3 +307,79 @@ class DownloadLink:
     @classmethod
     def from_json(cls, data: JSON) -> DownloadLink:
         return cls(url=data["url"], expires_at=_optional_time(data.get("expires_at")), raw=data)
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """A tenant's limits; ``defaults`` names those that are the gateway's default, not its own."""
+
+    max_upload_bytes: int
+    max_media_duration_s: float
+    max_concurrent_jobs: int
+    monthly_minutes: int
+    rate_limit_per_s: float
+    rate_limit_burst: int
+    defaults: tuple[str, ...]
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    def limits(self) -> dict[str, int | float]:
+        """Every quota by name, in :data:`QUOTA_NAMES` order."""
+        return {
+            "max_upload_bytes": self.max_upload_bytes,
+            "max_media_duration_s": self.max_media_duration_s,
+            "max_concurrent_jobs": self.max_concurrent_jobs,
+            "monthly_minutes": self.monthly_minutes,
+            "rate_limit_per_s": self.rate_limit_per_s,
+            "rate_limit_burst": self.rate_limit_burst,
+        }
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Quotas:
+        return cls(
+            max_upload_bytes=int(data["max_upload_bytes"]),
+            max_media_duration_s=float(data["max_media_duration_s"]),
+            max_concurrent_jobs=int(data["max_concurrent_jobs"]),
+            monthly_minutes=int(data["monthly_minutes"]),
+            rate_limit_per_s=float(data["rate_limit_per_s"]),
+            rate_limit_burst=int(data["rate_limit_burst"]),
+            defaults=tuple(data.get("defaults", ())),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the tenant used this UTC month (``month`` is its first day), and jobs queued or running now."""
+
+    month: date
+    minutes_used: float
+    active_jobs: int
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Usage:
+        return cls(
+            month=date.fromisoformat(str(data["month"])),
+            minutes_used=float(data["minutes_used"]),
+            active_jobs=int(data["active_jobs"]),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class QuotaReport:
+    """A tenant's quotas and its usage against them."""
+
+    tenant_id: str
+    quotas: Quotas
+    usage: Usage
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> QuotaReport:
+        return cls(
+            tenant_id=data["tenant_id"],
+            quotas=Quotas.from_json(data["quotas"]),
+            usage=Usage.from_json(data["usage"]),
+            raw=data,
+        )

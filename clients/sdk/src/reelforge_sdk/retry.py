@@ -1,9 +1,10 @@
 """When to try a request again, and how long to wait first.
 
-Every request the SDK sends is safe to repeat: GET, PUT and DELETE are
-idempotent, and every POST carries an ``Idempotency-Key`` that stays the same
-across attempts. So connection failures, 429 and 502/503/504 are retried a
-bounded number of times with exponential backoff, honouring ``Retry-After``
+Every request the SDK sends is safe to repeat: GET, PUT, DELETE and PATCH
+(a JSON merge patch) are idempotent, and every POST carries an
+``Idempotency-Key`` that stays the same across attempts. So connection
+failures, 429 and 502/503/504 are retried a bounded number of times with
+exponential backoff, honouring ``Retry-After``
 (see :meth:`RetryPolicy.delay_after_response` for the exceptions).
 """
 

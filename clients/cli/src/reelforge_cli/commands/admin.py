@@ -1,4 +1,4 @@
-"""``reelforge admin``: operator commands (tenants), authenticated by the operator token."""
+"""``reelforge admin``: operator commands (tenants, their quotas), authenticated by the operator token."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import typer
 from reelforge_cli import render
 from reelforge_cli.errors import UsageError
 from reelforge_cli.output import JsonFlag, session
+from reelforge_sdk import QUOTA_NAMES
 
 app = typer.Typer(help="Operator commands; they need the operator token.", no_args_is_help=True)
-tenant_app = typer.Typer(help="Create and list tenants.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Create and list tenants, and set their quotas.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 
 OperatorToken = Annotated[
@@ -49,3 +50,65 @@ def list_tenants(ctx: typer.Context, operator_token: OperatorToken = None, json_
         with s.state.client(require_key=False) as client:
             tenants = client.list_tenants(token)
         s.out.result([t.raw for t in tenants], lambda: render.tenants_table(tenants))
+
+
+@tenant_app.command("quotas")
+def tenant_quotas(
+    ctx: typer.Context,
+    tenant_id: Annotated[str, typer.Argument(help="The tenant's id.", show_default=False)],
+    max_upload_bytes: Annotated[int | None, typer.Option(help="Set the largest upload, in bytes.")] = None,
+    max_media_duration_s: Annotated[
+        float | None, typer.Option(help="Set the longest media per asset, in seconds.")
+    ] = None,
+    max_concurrent_jobs: Annotated[int | None, typer.Option(help="Set the jobs queued or running at once.")] = None,
+    monthly_minutes: Annotated[int | None, typer.Option(help="Set the media minutes processed per UTC month.")] = None,
+    rate_limit_per_s: Annotated[float | None, typer.Option(help="Set the sustained API requests a second.")] = None,
+    rate_limit_burst: Annotated[
+        int | None, typer.Option(help="Set the requests allowed at once after a quiet spell.")
+    ] = None,
+    reset: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help=f"Return a quota to the gateway's default; repeat for several. One of: {', '.join(QUOTA_NAMES)}.",
+        ),
+    ] = None,
+    operator_token: OperatorToken = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """A tenant's quotas and usage this month; with options, change those quotas first (the rest stay)."""
+    with session(ctx, json_output) as s:
+        changes = _quota_changes(
+            {
+                "max_upload_bytes": max_upload_bytes,
+                "max_media_duration_s": max_media_duration_s,
+                "max_concurrent_jobs": max_concurrent_jobs,
+                "monthly_minutes": monthly_minutes,
+                "rate_limit_per_s": rate_limit_per_s,
+                "rate_limit_burst": rate_limit_burst,
+            },
+            reset or [],
+        )
+        token = _required(operator_token)
+        with s.state.client(require_key=False) as client:
+            if changes:
+                report = client.set_tenant_quotas(tenant_id, token, **changes)
+            else:
+                report = client.tenant_quotas(tenant_id, token)
+        s.out.result(report.raw, lambda: render.quota_report(report))
+
+
+def _quota_changes(values: dict[str, float | None], reset: list[str]) -> dict[str, float | None]:
+    """The merge patch the options ask for: the values given, and ``None`` for each quota to reset."""
+    changes: dict[str, float | None] = {name: value for name, value in values.items() if value is not None}
+    for given in reset:
+        name = given.replace("-", "_")
+        if name not in QUOTA_NAMES:
+            raise UsageError("unknown_quota", f"--reset {given!r}: expected one of {', '.join(QUOTA_NAMES)}")
+        if changes.get(name) is not None:
+            option = "--" + name.replace("_", "-")
+            raise UsageError(
+                "conflicting_options", f"{option} and --reset {given}: set the quota or reset it, not both"
+            )
+        changes[name] = None
+    return changes
