@@ -29,6 +29,8 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION as GATEWAY
 from reelforge_ingest.config import IngestSettings
 from reelforge_ingest.main import DEFINITION as INGEST
+from reelforge_transcription.config import TranscriptionSettings
+from reelforge_transcription.main import DEFINITION as TRANSCRIPTION
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,12 +132,14 @@ def minio_client(settings: ServiceSettings) -> Minio:
 
 @dataclass
 class Platform:
-    """Gateway and ingest running in-process against the real stack, with
-    this test's bus prefix and schemas; the API is served over real HTTP."""
+    """Gateway and ingest (and, when a test asks, transcription) running
+    in-process against the real stack, with this test's bus prefix and
+    schemas; the API is served over real HTTP."""
 
     api: httpx.AsyncClient
     gateway: RunningService[GatewaySettings]
     ingest: RunningService[IngestSettings]
+    transcription: RunningService[TranscriptionSettings] | None = None
     tenants: list[str] = field(default_factory=list)
 
     async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
@@ -152,12 +156,43 @@ class Platform:
 OPERATOR_TOKEN = "operator-token-for-tests-0123456789abcdef"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the transcription service assembles its model, once per test session."""
+    return tmp_path_factory.mktemp("models")
+
+
+# A test that needs the transcription service asks for it:
+# @pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
+WITH_TRANSCRIPTION: dict[str, dict[str, object]] = {"transcription": {}}
+
+
 @pytest.fixture
 async def platform(
-    settings: ServiceSettings, uid: str, bus: Bus, db: Database, tmp_path: Path, request: pytest.FixtureRequest
+    settings: ServiceSettings,
+    uid: str,
+    bus: Bus,
+    db: Database,
+    tmp_path: Path,
+    model_cache: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Platform]:
     base = {**settings.model_dump(), "shutdown_grace_s": 5.0}
     overrides = getattr(request, "param", {})
+    transcription = None
+    if "transcription" in overrides:
+        transcription = RunningService(
+            TRANSCRIPTION,
+            TranscriptionSettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_transcription",
+                    "work_dir": tmp_path / "transcription-work",
+                    "model_cache": model_cache,
+                    **overrides["transcription"],
+                }
+            ),
+        )
     ingest = RunningService(
         INGEST,
         IngestSettings.model_validate(
@@ -185,15 +220,23 @@ async def platform(
     tenants: list[str] = []
     try:
         await ingest.start()
-        gateway.settings = gateway.settings.model_copy(update={"ingest_target": f"127.0.0.1:{ingest.grpc_port}"})
+        targets = {"ingest_target": f"127.0.0.1:{ingest.grpc_port}"}
+        if transcription is not None:
+            (tmp_path / "transcription-work").mkdir()
+            await transcription.start()
+            targets["transcription_target"] = f"127.0.0.1:{transcription.grpc_port}"
+        gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
-            yield Platform(api=api, gateway=gateway, ingest=ingest, tenants=tenants)
+            yield Platform(api=api, gateway=gateway, ingest=ingest, transcription=transcription, tenants=tenants)
     finally:
         await gateway.stop()
+        if transcription is not None:
+            await transcription.stop()
         await ingest.stop()
-        store = ObjectStore.from_settings(settings, "ingest")
-        for tenant in tenants:
-            await store.delete_prefix(store.tenant_prefix(tenant))
-        for schema in (f"{uid}_ingest", f"{uid}_gateway"):
+        for service in ("ingest", "transcription"):
+            store = ObjectStore.from_settings(settings, service)
+            for tenant in tenants:
+                await store.delete_prefix(store.tenant_prefix(tenant))
+        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription"):
             await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -17,7 +17,7 @@ from reelforge_common.storage import ObjectStore
 from reelforge_common.telemetry import TracingMiddleware
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.internal import IngestClient, TranscriptionClient
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.main import DEFINITION
@@ -31,14 +31,17 @@ OPERATOR = "operator-token-for-tests-0123456789abcdef"
 async def api(db: Database, bus: Bus, store: ObjectStore) -> AsyncIterator[httpx.AsyncClient]:
     await db.migrate("gateway", DEFINITION.migrations)
     settings = GatewaySettings(operator_token=SecretStr(OPERATOR))
-    # Nothing listens there: these tests stay off the routes that call ingest.
+    # Nothing listens there: these tests stay off the routes that call internal services.
     ingest = IngestClient("127.0.0.1:9", timeout_s=1)
+    transcription = TranscriptionClient("127.0.0.1:9", timeout_s=1)
+    feed = JobFeed(bus, db.pool, JobViews(store))
     app = TracingMiddleware(
-        create_app(pool=db.pool, settings=settings, ingest=ingest, feed=JobFeed(bus, db.pool, JobViews(store)))
+        create_app(pool=db.pool, settings=settings, ingest=ingest, transcription=transcription, feed=feed)
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
         yield client
     await ingest.close()
+    await transcription.close()
 
 
 def _auth(token: str) -> dict[str, str]:

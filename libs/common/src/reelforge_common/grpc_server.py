@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -98,6 +98,13 @@ class _TraceContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.
 
     async def intercept_unary_stream(self, continuation: Any, client_call_details: Any, request: Any) -> Any:
         return await continuation(self._with_trace(client_call_details), request)
+
+
+async def refuse(context: grpc.aio.ServicerContext, status: grpc.StatusCode, code: str, detail: str) -> NoReturn:
+    """End the call with ``status`` and the problem ``code`` in the ``rf-code`` trailer
+    (the gateway answers callers with that problem)."""
+    await context.abort(status, detail, trailing_metadata=(("rf-code", code),))
+    raise AssertionError("unreachable: abort raises")
 
 
 def insecure_channel(target: str) -> grpc.aio.Channel:

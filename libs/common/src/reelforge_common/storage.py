@@ -126,8 +126,12 @@ class ObjectStore:
         """Copy an object to a local file."""
         await asyncio.to_thread(self._client.fget_object, self.bucket, key, path)
 
+    async def read(self, key: str) -> bytes:
+        """A whole (small) object."""
+        return await self.read_head(key, 0)
+
     async def read_head(self, key: str, length: int) -> bytes:
-        """The first ``length`` bytes of an object (fewer if it is shorter)."""
+        """The first ``length`` bytes of an object (fewer if it is shorter; 0: all of it)."""
 
         def _read() -> bytes:
             response = self._client.get_object(self.bucket, key, offset=0, length=length)

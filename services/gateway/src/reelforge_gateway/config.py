@@ -14,8 +14,9 @@ class GatewaySettings(ServiceSettings):
     operator_token: SecretStr = SecretStr("")
     # Job events applied to the read model in parallel.
     projection_concurrency: int = Field(default=32, ge=1)
-    # gRPC address of the ingest service.
+    # gRPC addresses of the internal services.
     ingest_target: str = "127.0.0.1:17010"
+    transcription_target: str = "127.0.0.1:17020"
     # Deadline of calls to internal services; uploads stream for as long as they take.
     internal_call_timeout_s: float = Field(default=60.0, gt=0)
 

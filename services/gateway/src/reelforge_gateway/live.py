@@ -83,12 +83,14 @@ class JobFeed:
     def _subject(self, tenant_id: str) -> str:
         return f"{self._bus.prefix}-live.jobs.{check_tenant_id(tenant_id)}"
 
-    async def apply(self, update: JobUpdate) -> None:
-        """Apply ``update`` to the read model and, if the row changed, tell every replica."""
+    async def apply(self, update: JobUpdate) -> dict[str, Any] | None:
+        """Apply ``update`` to the read model and, if the row changed, tell
+        every replica; returns the changed row."""
         async with self._pool.acquire() as conn:
             row = await apply_update(conn, update)
         if row is not None:
             await self._publish(row)
+        return row
 
     async def _publish(self, row: dict[str, Any]) -> None:
         # Best effort: a stream that misses it reads it from the database when

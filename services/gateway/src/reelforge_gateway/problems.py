@@ -44,6 +44,12 @@ CODES: dict[str, tuple[int, str]] = {
     "url_unresolvable": (422, "The URL's host name does not exist"),
     "url_fetch_failed": (502, "The URL could not be downloaded"),
     "processing_failed": (500, "Processing failed repeatedly"),
+    "asset_not_ready": (409, "The asset is not ready yet (still uploading or processing, or failed)"),
+    # Transcripts.
+    "unsupported_language": (422, "The language code is not one the speech model knows"),
+    "unsupported_model": (422, "The model is not offered by this deployment"),
+    "transcript_not_ready": (409, "The transcription has not finished yet"),
+    "transcript_failed": (409, "The latest transcription of the asset failed; see its job"),
     # Quotas and limits.
     "duration_quota_exceeded": (422, "The media is longer than the tenant's per-asset duration quota"),
     "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),

@@ -15,6 +15,7 @@ from reelforge.ingest.v1 import ingest_pb2, ingest_pb2_grpc
 from reelforge.ingest.v1.ingest_pb2 import Asset, AssetRef, UploadChunk
 from reelforge_common.bus import new_envelope
 from reelforge_common.db import Database, add_to_outbox
+from reelforge_common.grpc_server import refuse
 from reelforge_common.pagination import decode_cursor, encode_cursor
 from reelforge_common.storage import ObjectStore
 from reelforge_ingest import store as assets
@@ -164,8 +165,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
 
 
 async def _abort(context: grpc.aio.ServicerContext, refusal: RefusedError) -> NoReturn:
-    await context.abort(refusal.grpc_status, refusal.detail, trailing_metadata=(("rf-code", refusal.code),))
-    raise AssertionError("unreachable: abort raises")
+    await refuse(context, refusal.grpc_status, refusal.code, refusal.detail)
 
 
 def _multipart(upload: PresignedUpload) -> ingest_pb2.MultipartUpload:

@@ -131,7 +131,7 @@ class Intake:
             max_upload_bytes=asset.quota_max_bytes,
             max_duration_s=asset.quota_max_duration_s,
         )
-        await announce(conn, asset, "asset.requested", requested)
+        await announce(conn, asset, "requested", requested)
 
     # Presigned multipart uploads.
 

@@ -147,7 +147,7 @@ class AssetProcessor:
                 filename=current.filename,
                 content_type=current.content_type,
             )
-            await announce(conn, current, "asset.ingested", ingested, causation_id=event.event_id)
+            await announce(conn, current, "ingested", ingested, causation_id=event.event_id)
         log.info("asset ingested", extra={"asset_id": asset.id, "tenant_id": asset.tenant_id})
 
     async def _fail(self, asset: AssetRow, event: Event[AssetRequested], refusal: RefusedError) -> None:

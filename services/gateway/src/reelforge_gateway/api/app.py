@@ -8,10 +8,10 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, quotas, uploads
+from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, quotas, transcriptions, uploads
 from reelforge_gateway.api.admission import Admission
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.internal import IngestClient, TranscriptionClient
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import documented, install_problem_handlers
 
@@ -26,7 +26,14 @@ class ProblemDetails(BaseModel):
     code: str
 
 
-def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestClient, feed: JobFeed) -> FastAPI:
+def create_app(
+    *,
+    pool: asyncpg.Pool,
+    settings: GatewaySettings,
+    ingest: IngestClient,
+    transcription: TranscriptionClient,
+    feed: JobFeed,
+) -> FastAPI:
     app = FastAPI(
         title="Reelforge API",
         version="1",
@@ -36,6 +43,7 @@ def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestC
     app.state.pool = pool
     app.state.settings = settings
     app.state.ingest = ingest
+    app.state.transcription = transcription
     app.state.feed = feed
     install_problem_handlers(app)
     app.add_middleware(Admission, pool=pool, settings=settings)
@@ -45,6 +53,7 @@ def create_app(*, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestC
         imports.router,
         jobs.router,
         events.router,
+        transcriptions.router,
         keys.router,
         quotas.router,
         admin.router,

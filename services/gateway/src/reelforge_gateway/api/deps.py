@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.internal import IngestClient, TranscriptionClient
 from reelforge_gateway.keys import Scope, is_operator, parse_token, secret_matches
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
@@ -92,6 +92,11 @@ async def _ingest(request: Request) -> IngestClient:
     return client
 
 
+async def _transcription(request: Request) -> TranscriptionClient:
+    client: TranscriptionClient = request.app.state.transcription
+    return client
+
+
 async def _feed(request: Request) -> JobFeed:
     feed: JobFeed = request.app.state.feed
     return feed
@@ -99,6 +104,7 @@ async def _feed(request: Request) -> JobFeed:
 
 Settings = Annotated[GatewaySettings, Depends(_settings)]
 Ingest = Annotated[IngestClient, Depends(_ingest)]
+Transcription = Annotated[TranscriptionClient, Depends(_transcription)]
 Feed = Annotated[JobFeed, Depends(_feed)]
 
 

@@ -27,7 +27,7 @@ from reelforge_gateway.grpc_api.auth import Authenticator
 from reelforge_gateway.grpc_api.jobs import JobsService
 from reelforge_gateway.grpc_api.keys import AdminService, ApiKeysService
 from reelforge_gateway.grpc_api.uploads import ImportsService, UploadsService
-from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.internal import IngestClient
 from reelforge_gateway.live import JobFeed
 
 SERVICE_NAMES = tuple(

@@ -1,7 +1,7 @@
 """Problems as gRPC statuses: the same refusals, and codes, as REST.
 
 A ``ProblemError`` raised by an RPC (or by the operations it calls, including
-ingest's refusals, which ``ingest_client.problem_from`` turns into problems)
+ingest's refusals, which ``internal.ServiceClient.problem_from`` turns into problems)
 ends the call with the gRPC status its HTTP status maps to, the problem's
 detail as the status message, and its stable ``code`` in the trailing
 metadata key ``rf-error-code``; a ``Retry-After`` becomes ``retry-after``.

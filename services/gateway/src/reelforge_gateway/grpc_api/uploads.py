@@ -12,7 +12,7 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.grpc_api import messages
 from reelforge_gateway.grpc_api.auth import Authenticator
 from reelforge_gateway.grpc_api.errors import answers_problems, validated
-from reelforge_gateway.ingest_client import IngestClient
+from reelforge_gateway.internal import IngestClient
 from reelforge_gateway.keys import Scope
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.operations import uploads

@@ -4,7 +4,8 @@ the tenant's quotas, the job's id, and its first row in the read model."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 
@@ -32,16 +33,29 @@ def new_job_id() -> str:
     return str(uuid.uuid4())
 
 
-async def record_job(feed: JobFeed, asset: ingest_pb2.Asset) -> None:
+async def record_job(
+    feed: JobFeed, *, tenant_id: str, job_id: str, kind: str, resource_id: str, at: datetime
+) -> dict[str, Any] | None:
     """The job is in the jobs read model from the moment it is accepted; its
-    events, however early, are newer than this row and win."""
+    events, however early, are newer than this row and win. Returns the row."""
     update = JobUpdate(
+        tenant_id=tenant_id,
+        job_id=job_id,
+        kind=kind,
+        status=JobStatus.QUEUED,
+        at=at,
+        resource_id=resource_id,
+        progress=0.0,
+    )
+    return await feed.apply(update)
+
+
+async def record_ingest_job(feed: JobFeed, asset: ingest_pb2.Asset) -> None:
+    await record_job(
+        feed,
         tenant_id=asset.tenant_id,
         job_id=asset.job_id,
         kind="ingest",
-        status=JobStatus.QUEUED,
-        at=asset.created_at.ToDatetime(tzinfo=UTC),
         resource_id=asset.id,
-        progress=0.0,
+        at=asset.created_at.ToDatetime(tzinfo=UTC),
     )
-    await feed.apply(update)

@@ -10,9 +10,9 @@ import grpc
 
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl
-from reelforge_gateway.ingest_client import IngestClient, calling_ingest, problem_from
+from reelforge_gateway.internal import IngestClient
 from reelforge_gateway.live import JobFeed
-from reelforge_gateway.operations.accepted import new_job_id, record_job
+from reelforge_gateway.operations.accepted import new_job_id, record_ingest_job
 from reelforge_gateway.operations.paging import page_size
 from reelforge_gateway.quotas import TenantQuotas
 
@@ -55,9 +55,9 @@ async def upload_asset(
         if failures:
             raise failures[0] from None
         if isinstance(exc, grpc.aio.AioRpcError):
-            raise problem_from(exc) from exc
+            raise ingest.problem_from(exc) from exc
         raise
-    await record_job(feed, asset)
+    await record_ingest_job(feed, asset)
     return Asset.from_message(asset)
 
 
@@ -68,24 +68,24 @@ async def list_assets(
     request = ingest_pb2.ListAssetsRequest(
         tenant_id=tenant_id, status=status or "", limit=page_size(limit), cursor=cursor or ""
     )
-    page = await calling_ingest(lambda: ingest.stub.ListAssets(request, timeout=ingest.timeout_s))
+    page = await ingest.calling(lambda: ingest.stub.ListAssets(request, timeout=ingest.timeout_s))
     return AssetPage(items=[Asset.from_message(a) for a in page.assets], next_cursor=page.next_cursor or None)
 
 
 async def get_asset(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> Asset:
     """One asset, with presigned URLs of its derivatives once ready."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
-    return Asset.from_message(await calling_ingest(lambda: ingest.stub.GetAsset(ref, timeout=ingest.timeout_s)))
+    return Asset.from_message(await ingest.calling(lambda: ingest.stub.GetAsset(ref, timeout=ingest.timeout_s)))
 
 
 async def delete_asset(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> None:
     """Delete the asset: its file, its derivatives and its record."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
-    await calling_ingest(lambda: ingest.stub.DeleteAsset(ref, timeout=ingest.timeout_s))
+    await ingest.calling(lambda: ingest.stub.DeleteAsset(ref, timeout=ingest.timeout_s))
 
 
 async def download_url(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> DownloadUrl:
     """A presigned URL (15 minutes) to download the original file."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
-    url = await calling_ingest(lambda: ingest.stub.GetDownloadUrl(ref, timeout=ingest.timeout_s))
+    url = await ingest.calling(lambda: ingest.stub.GetDownloadUrl(ref, timeout=ingest.timeout_s))
     return DownloadUrl(url=url.url, expires_at=url.expires_at.ToDatetime(tzinfo=UTC))

@@ -8,9 +8,9 @@ import asyncpg
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge_gateway.api.asset_schemas import Asset, Upload
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.ingest_client import IngestClient, calling_ingest
+from reelforge_gateway.internal import IngestClient
 from reelforge_gateway.live import JobFeed
-from reelforge_gateway.operations.accepted import admit, new_job_id, record_job
+from reelforge_gateway.operations.accepted import admit, new_job_id, record_ingest_job
 
 # Completing validates the file, which ingest downloads first: allow time in
 # proportion to large files.
@@ -37,7 +37,7 @@ async def create_upload(
         size_bytes=size_bytes,
         quota=quotas.for_ingest,
     )
-    upload = await calling_ingest(lambda: ingest.stub.CreateMultipartUpload(request, timeout=ingest.timeout_s))
+    upload = await ingest.calling(lambda: ingest.stub.CreateMultipartUpload(request, timeout=ingest.timeout_s))
     return Upload.from_message(upload)
 
 
@@ -45,7 +45,7 @@ async def get_upload(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> 
     """The parts stored so far, and fresh URLs for the parts still missing."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
     return Upload.from_message(
-        await calling_ingest(lambda: ingest.stub.GetMultipartUpload(ref, timeout=ingest.timeout_s))
+        await ingest.calling(lambda: ingest.stub.GetMultipartUpload(ref, timeout=ingest.timeout_s))
     )
 
 
@@ -53,15 +53,15 @@ async def complete_upload(ingest: IngestClient, feed: JobFeed, *, tenant_id: str
     """Assemble the parts and validate the file; a refused file is deleted."""
     request = ingest_pb2.CompleteMultipartUploadRequest(tenant_id=tenant_id, asset_id=asset_id)
     timeout = max(ingest.timeout_s, _COMPLETE_TIMEOUT_S)
-    asset = await calling_ingest(lambda: ingest.stub.CompleteMultipartUpload(request, timeout=timeout))
-    await record_job(feed, asset)
+    asset = await ingest.calling(lambda: ingest.stub.CompleteMultipartUpload(request, timeout=timeout))
+    await record_ingest_job(feed, asset)
     return Asset.from_message(asset)
 
 
 async def abort_upload(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> None:
     """Abandon an upload: its stored parts are discarded."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
-    await calling_ingest(lambda: ingest.stub.AbortMultipartUpload(ref, timeout=ingest.timeout_s))
+    await ingest.calling(lambda: ingest.stub.AbortMultipartUpload(ref, timeout=ingest.timeout_s))
 
 
 async def import_url(
@@ -79,6 +79,6 @@ async def import_url(
     request = ingest_pb2.ImportUrlRequest(
         tenant_id=tenant_id, job_id=new_job_id(), url=url, filename=filename, quota=quotas.for_ingest
     )
-    asset = await calling_ingest(lambda: ingest.stub.ImportUrl(request, timeout=ingest.timeout_s))
-    await record_job(feed, asset)
+    asset = await ingest.calling(lambda: ingest.stub.ImportUrl(request, timeout=ingest.timeout_s))
+    await record_ingest_job(feed, asset)
     return Asset.from_message(asset)

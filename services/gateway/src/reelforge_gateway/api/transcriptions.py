@@ -1,0 +1,95 @@
+"""Transcriptions and transcripts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Transcription, Writer
+from reelforge_gateway.api.schemas import Job
+from reelforge_gateway.operations import transcriptions
+from reelforge_gateway.operations.transcriptions import Format
+from reelforge_gateway.problems import documented
+
+router = APIRouter(tags=["transcripts"], responses=documented("unauthenticated", "forbidden"))
+
+
+class TranscriptionCreate(BaseModel):
+    asset_id: str = Field(min_length=1, max_length=100)
+    language: str | None = Field(
+        default=None, min_length=2, max_length=8, description="ISO 639-1 code, e.g. `en`; omit to detect"
+    )
+    model: str | None = Field(default=None, max_length=100, description="Omit for the deployment's model")
+    word_timestamps: bool = True
+    prompt: str | None = Field(
+        default=None, max_length=1000, description="Initial prompt: spelling of names and terms to expect"
+    )
+
+
+@router.post(
+    "/v1/transcriptions",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=documented(
+        "not_found",
+        "asset_not_ready",
+        "unsupported_language",
+        "unsupported_model",
+        "validation_failed",
+        "concurrent_jobs_exceeded",
+        "monthly_minutes_exceeded",
+        "unavailable",
+    ),
+)
+async def create_transcription(
+    body: TranscriptionCreate,
+    caller: Writer,
+    pool: Pool,
+    settings: Settings,
+    ingest: Ingest,
+    transcription: Transcription,
+    feed: Feed,
+) -> Job:
+    """Transcribe a ready asset's speech (words with timings). The answer is
+    the job (kind `transcription`): follow it in `/v1/jobs/{id}` or its
+    events, then read `GET /v1/transcripts/{asset_id}`. An asset without
+    audio gives an empty transcript flagged `no_audio`."""
+    return await transcriptions.request_transcription(
+        pool,
+        settings,
+        ingest,
+        transcription,
+        feed,
+        tenant_id=caller.tenant_id,
+        asset_id=body.asset_id,
+        language=body.language,
+        model=body.model,
+        word_timestamps=body.word_timestamps,
+        prompt=body.prompt,
+    )
+
+
+@router.get(
+    "/v1/transcripts/{asset_id}",
+    response_class=Response,
+    responses={
+        **documented("not_found", "transcript_not_ready", "transcript_failed", "validation_failed"),
+        200: {
+            "description": "The transcript: JSON (language, duration, segments with words), SRT, WebVTT or text",
+            "content": {
+                "application/json": {},
+                "application/x-subrip": {"schema": {"type": "string"}},
+                "text/vtt": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def get_transcript(
+    asset_id: str, caller: Reader, transcription: Transcription, format: Format = Format.JSON
+) -> Response:
+    """The asset's latest transcript. SRT and VTT follow subtitle conventions
+    (at most 42 characters a line, 2 lines a cue, cues cut on word timings)."""
+    content_type, body = await transcriptions.get_transcript(
+        transcription, tenant_id=caller.tenant_id, asset_id=asset_id, format=format
+    )
+    return Response(body, media_type=f"{content_type}; charset=utf-8")

@@ -1,0 +1,57 @@
+"""Clients of the internal services, with their refusals turned into problems.
+
+An internal service refuses with a gRPC status and the problem ``code`` in
+the trailing metadata ``rf-code``; the gateway answers with that problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import grpc
+
+from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
+from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
+from reelforge_common.grpc_server import insecure_channel
+from reelforge_gateway.problems import CODES, ProblemError
+
+S = TypeVar("S")
+T = TypeVar("T")
+
+
+class ServiceClient(Generic[S]):
+    def __init__(self, name: str, stub: Callable[[grpc.aio.Channel], S], target: str, timeout_s: float) -> None:
+        self.name = name
+        self._channel = insecure_channel(target)
+        self.stub = stub(self._channel)
+        self.timeout_s = timeout_s
+
+    async def calling(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Await ``call()``; a refusal becomes the problem it names."""
+        try:
+            return await call()
+        except grpc.aio.AioRpcError as exc:
+            raise self.problem_from(exc) from exc
+
+    def problem_from(self, exc: grpc.aio.AioRpcError) -> ProblemError:
+        metadata = exc.trailing_metadata() or ()
+        code = next((str(value) for key, value in metadata if key == "rf-code"), "")
+        if code in CODES:
+            return ProblemError(code, exc.details() or "")
+        if exc.code() in {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}:
+            return ProblemError("unavailable", f"the {self.name} service is unavailable; retry later")
+        return ProblemError("internal_error", f"the {self.name} service failed")
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+
+class IngestClient(ServiceClient[IngestStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("ingest", IngestStub, target, timeout_s)
+
+
+class TranscriptionClient(ServiceClient[TranscriptionStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("transcription", TranscriptionStub, target, timeout_s)

@@ -1,0 +1,1 @@
+"""Reelforge transcription service: speech to words with timings."""

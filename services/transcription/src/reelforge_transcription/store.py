@@ -1,0 +1,162 @@
+"""SQL of transcripts, their segments and the assets they are made from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import asyncpg
+
+from reelforge_common.db.connection import Connection
+from reelforge_transcription.transcript import Transcript
+
+Db: TypeAlias = "Connection | asyncpg.Pool"
+
+
+@dataclass(frozen=True)
+class AssetAudio:
+    """What ingest announced about an asset: its audio derivative (empty: no audio)."""
+
+    audio_key: str
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class TranscriptRow:
+    tenant_id: str
+    id: str
+    asset_id: str
+    job_id: str
+    status: str
+    requested_language: str
+    prompt: str
+    word_timestamps: bool
+    model: str
+    document_key: str
+    error_code: str | None
+
+
+async def remember_asset(conn: Db, *, tenant_id: str, asset_id: str, audio: AssetAudio) -> None:
+    await conn.execute(
+        """INSERT INTO assets (tenant_id, asset_id, audio_key, duration_s) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (tenant_id, asset_id) DO UPDATE SET audio_key = $3, duration_s = $4""",
+        tenant_id,
+        asset_id,
+        audio.audio_key,
+        audio.duration_s,
+    )
+
+
+async def asset_audio(conn: Db, *, tenant_id: str, asset_id: str) -> AssetAudio | None:
+    row = await conn.fetchrow(
+        "SELECT audio_key, duration_s FROM assets WHERE tenant_id = $1 AND asset_id = $2", tenant_id, asset_id
+    )
+    return AssetAudio(row["audio_key"], row["duration_s"]) if row else None
+
+
+async def forget_asset(conn: Connection, *, tenant_id: str, asset_id: str) -> list[str]:
+    """Delete the asset and its transcripts (segments cascade); returns the documents to delete from S3."""
+    await conn.execute("DELETE FROM assets WHERE tenant_id = $1 AND asset_id = $2", tenant_id, asset_id)
+    rows = await conn.fetch(
+        "DELETE FROM transcripts WHERE tenant_id = $1 AND asset_id = $2 RETURNING document_key", tenant_id, asset_id
+    )
+    return [row["document_key"] for row in rows if row["document_key"]]
+
+
+async def create_transcript(
+    conn: Db,
+    *,
+    tenant_id: str,
+    transcript_id: str,
+    asset_id: str,
+    job_id: str,
+    requested_language: str,
+    prompt: str,
+    word_timestamps: bool,
+    model: str,
+) -> None:
+    await conn.execute(
+        """INSERT INTO transcripts (tenant_id, id, asset_id, job_id, status, requested_language, prompt,
+                                    word_timestamps, model)
+           VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)""",
+        tenant_id,
+        transcript_id,
+        asset_id,
+        job_id,
+        requested_language,
+        prompt,
+        word_timestamps,
+        model,
+    )
+
+
+def _row(row: asyncpg.Record) -> TranscriptRow:
+    return TranscriptRow(**{name: row[name] for name in TranscriptRow.__dataclass_fields__})
+
+
+_COLUMNS = ", ".join(TranscriptRow.__dataclass_fields__)
+
+
+async def transcript_for_job(conn: Db, *, tenant_id: str, job_id: str, lock: bool = False) -> TranscriptRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM transcripts WHERE tenant_id = $1 AND job_id = $2{' FOR UPDATE' if lock else ''}",
+        tenant_id,
+        job_id,
+    )
+    return _row(row) if row else None
+
+
+async def latest_transcript(conn: Db, *, tenant_id: str, asset_id: str) -> TranscriptRow | None:
+    row = await conn.fetchrow(
+        f"""SELECT {_COLUMNS} FROM transcripts WHERE tenant_id = $1 AND asset_id = $2
+            ORDER BY created_at DESC LIMIT 1""",
+        tenant_id,
+        asset_id,
+    )
+    return _row(row) if row else None
+
+
+async def mark_running(conn: Db, *, tenant_id: str, transcript_id: str) -> None:
+    await conn.execute(
+        "UPDATE transcripts SET status = 'running' WHERE tenant_id = $1 AND id = $2 AND status = 'queued'",
+        tenant_id,
+        transcript_id,
+    )
+
+
+async def mark_completed(
+    conn: Connection, *, tenant_id: str, transcript_id: str, transcript: Transcript, document_key: str
+) -> None:
+    """Record the result and its segments (for search)."""
+    await conn.execute(
+        """UPDATE transcripts SET status = 'completed', language = $3, language_probability = $4,
+                  duration_s = $5, no_audio = $6, model = $7, document_key = $8, completed_at = now()
+           WHERE tenant_id = $1 AND id = $2""",
+        tenant_id,
+        transcript_id,
+        transcript.language,
+        transcript.language_probability,
+        transcript.duration_s,
+        transcript.no_audio,
+        transcript.model,
+        document_key,
+    )
+    await conn.executemany(
+        """INSERT INTO segments (tenant_id, transcript_id, idx, start_s, end_s, text)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        [
+            (tenant_id, transcript_id, idx, segment.start, segment.end, segment.text.strip())
+            for idx, segment in enumerate(transcript.segments)
+        ],
+    )
+
+
+async def mark_failed(conn: Connection, *, tenant_id: str, transcript_id: str, code: str, message: str) -> None:
+    await conn.execute(
+        """UPDATE transcripts SET status = 'failed', error_code = $3, error_message = $4, completed_at = now()
+           WHERE tenant_id = $1 AND id = $2""",
+        tenant_id,
+        transcript_id,
+        code,
+        message,
+    )

@@ -1,0 +1,214 @@
+"""Transcribing an asset: the consumer of ``transcription.requested``.
+
+The asset's 16 kHz mono WAV (made by ingest) is downloaded, transcribed by
+the engine in a worker thread, stored as a JSON document in S3, and its
+segments indexed in Postgres; ``transcription.completed`` is committed with
+the transcript's new state and the inbox record, exactly once. Progress is
+announced while the engine runs. A replica that dies mid-way leaves the
+message to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+
+import av
+
+from reelforge.events.v1.asset_pb2 import AssetDeleted, AssetIngested
+from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted, TranscriptionRequested
+from reelforge_common.bus import Event, Route, Subscription
+from reelforge_common.db import Database, first_delivery
+from reelforge_common.db.connection import Connection
+from reelforge_common.job_events import JobEvents
+from reelforge_common.storage import ObjectStore
+from reelforge_transcription import store
+from reelforge_transcription.config import TranscriptionSettings
+from reelforge_transcription.engine import Engine
+from reelforge_transcription.store import AssetAudio, TranscriptRow
+from reelforge_transcription.transcript import Transcript
+
+log = logging.getLogger(__name__)
+PRODUCER = "transcription"
+EVENTS = JobEvents(producer=PRODUCER, domain="transcription")
+CONSUMER = "transcription-jobs"
+_MAX_DELIVER = 5
+# Progress is announced at most this often while the engine runs.
+_PROGRESS_EVERY_S = 2.0
+
+
+class Transcriber:
+    def __init__(self, settings: TranscriptionSettings, db: Database, store_: ObjectStore, engine: Engine) -> None:
+        self._settings = settings
+        self._db = db
+        self._store = store_
+        self._engine = engine
+
+    def subscriptions(self) -> list[Subscription]:
+        return [
+            Subscription(
+                durable="transcription-assets",
+                routes=(
+                    Route("asset.ingested", AssetIngested, self.on_ingested),
+                    Route("asset.deleted", AssetDeleted, self.on_deleted),
+                ),
+            ),
+            Subscription(
+                durable=CONSUMER,
+                routes=(Route("transcription.requested", TranscriptionRequested, self.on_requested),),
+                concurrency=self._settings.transcribe_concurrency,
+                max_ack_pending=self._settings.transcribe_concurrency * 4,
+                ack_wait_s=60.0,
+                max_deliver=_MAX_DELIVER,
+            ),
+        ]
+
+    async def on_ingested(self, event: Event[AssetIngested]) -> None:
+        ingested = event.payload
+        audio = AssetAudio(audio_key=ingested.audio_key, duration_s=ingested.media.duration_s)
+        await store.remember_asset(self._db.pool, tenant_id=event.tenant_id, asset_id=ingested.asset_id, audio=audio)
+
+    async def on_deleted(self, event: Event[AssetDeleted]) -> None:
+        async with self._db.transaction() as conn:
+            documents = await store.forget_asset(conn, tenant_id=event.tenant_id, asset_id=event.payload.asset_id)
+        for key in documents:
+            await self._store.delete(key)
+
+    async def on_requested(self, event: Event[TranscriptionRequested]) -> None:
+        row = await store.transcript_for_job(self._db.pool, tenant_id=event.tenant_id, job_id=event.correlation_id)
+        if row is None or row.status in {"completed", "failed"}:
+            return  # the asset was deleted meanwhile, or an earlier delivery finished it
+        audio = await store.asset_audio(self._db.pool, tenant_id=event.tenant_id, asset_id=row.asset_id)
+        if audio is None:
+            if event.attempt < _MAX_DELIVER:
+                raise AssetNotSeenYetError(row.asset_id)  # retried: ingest's event may still be on its way
+            await self._fail(row, event, "asset_not_found", f"no ingested asset {row.asset_id}")
+            return
+        try:
+            transcript = await self._transcribe(row, audio, event)
+        except av.error.FFmpegError as exc:  # the audio does not decode: retrying will not help
+            await self._fail(row, event, "media_unreadable", f"the audio track does not decode: {exc}")
+        except Exception as exc:
+            if event.attempt < _MAX_DELIVER:
+                raise  # retried after the subscription's backoff
+            await self._fail(row, event, "transcription_failed", f"gave up after {event.attempt} attempts: {exc}")
+        else:
+            await self._succeed(row, event, transcript)
+
+    async def _transcribe(
+        self, row: TranscriptRow, audio: AssetAudio, event: Event[TranscriptionRequested]
+    ) -> Transcript:
+        if not audio.audio_key:
+            return Transcript(
+                language=row.requested_language,
+                language_probability=0.0,
+                duration_s=audio.duration_s,
+                no_audio=True,
+                model=self._engine.model_name,
+            )
+        async with self._db.transaction() as conn:
+            await store.mark_running(conn, tenant_id=row.tenant_id, transcript_id=row.id)
+            await self._progress(conn, row, event, "downloading", 0.0)
+        with tempfile.TemporaryDirectory(dir=self._settings.work_dir) as folder:
+            path = Path(folder) / "audio.wav"
+            await self._store.download(audio.audio_key, str(path))
+            return await self._run_engine(row, event, path)
+
+    async def _run_engine(self, row: TranscriptRow, event: Event[TranscriptionRequested], path: Path) -> Transcript:
+        loop = asyncio.get_running_loop()
+        latest = [0.0]
+
+        def on_progress(fraction: float) -> None:  # called from the engine's thread
+            loop.call_soon_threadsafe(latest.__setitem__, 0, fraction)
+
+        work = asyncio.create_task(
+            asyncio.to_thread(
+                self._engine.transcribe,
+                path,
+                language=row.requested_language or None,
+                prompt=row.prompt or None,
+                word_timestamps=row.word_timestamps,
+                on_progress=on_progress,
+            )
+        )
+        announced = -1.0
+        while not work.done():
+            await asyncio.wait({work}, timeout=_PROGRESS_EVERY_S)
+            if not work.done() and latest[0] > announced:
+                announced = latest[0]
+                async with self._db.transaction() as conn:
+                    await self._progress(conn, row, event, "transcribing", 0.05 + 0.9 * announced)
+        return await work
+
+    async def _progress(
+        self, conn: Connection, row: TranscriptRow, event: Event[TranscriptionRequested], stage: str, fraction: float
+    ) -> None:
+        await EVENTS.progress(
+            conn,
+            tenant_id=row.tenant_id,
+            job_id=row.job_id,
+            resource_id=row.asset_id,
+            stage=stage,
+            fraction=fraction,
+            causation_id=event.event_id,
+        )
+
+    async def _succeed(self, row: TranscriptRow, event: Event[TranscriptionRequested], transcript: Transcript) -> None:
+        key = self._store.key(row.tenant_id, row.asset_id, f"{row.id}.json")
+        document = json.dumps(transcript.to_json(), ensure_ascii=False).encode()
+        await self._store.put_stream(key, io.BytesIO(document), content_type="application/json", length=len(document))
+        async with self._db.transaction() as conn:
+            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
+                return
+            current = await store.transcript_for_job(conn, tenant_id=row.tenant_id, job_id=row.job_id, lock=True)
+            if current is None:  # the asset was deleted while transcribing
+                await self._store.delete(key)
+                return
+            await store.mark_completed(
+                conn, tenant_id=row.tenant_id, transcript_id=row.id, transcript=transcript, document_key=key
+            )
+            completed = TranscriptionCompleted(
+                asset_id=row.asset_id,
+                transcript_id=row.id,
+                language=transcript.language,
+                language_probability=transcript.language_probability,
+                duration_s=transcript.duration_s,
+                segment_count=len(transcript.segments),
+                word_count=transcript.word_count,
+            )
+            await EVENTS.emit(
+                conn, "completed", completed, tenant_id=row.tenant_id, job_id=row.job_id, causation_id=event.event_id
+            )
+        log.info("transcript completed", extra={"transcript_id": row.id, "words": transcript.word_count})
+
+    async def _fail(self, row: TranscriptRow, event: Event[TranscriptionRequested], code: str, message: str) -> None:
+        async with self._db.transaction() as conn:
+            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
+                return
+            if await store.transcript_for_job(conn, tenant_id=row.tenant_id, job_id=row.job_id, lock=True) is None:
+                return
+            await store.mark_failed(conn, tenant_id=row.tenant_id, transcript_id=row.id, code=code, message=message)
+            await EVENTS.failed(
+                conn,
+                tenant_id=row.tenant_id,
+                job_id=row.job_id,
+                resource_id=row.asset_id,
+                code=code,
+                message=message,
+                stage="transcribing",
+                causation_id=event.event_id,
+            )
+        log.info("transcript failed", extra={"transcript_id": row.id, "code": code})
+
+
+class AssetNotSeenYetError(Exception):
+    """The transcription was requested before this service heard of the asset."""
+
+
+def new_transcript_id() -> str:
+    return "tr_" + uuid.uuid4().hex

@@ -1,0 +1,127 @@
+"""Transcription end to end: upload, POST /v1/transcriptions, the job, the transcript in four formats."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import srt
+import webvtt
+from conftest import WITH_TRANSCRIPTION, Platform
+from media_corpus import SPEECH, ffmpeg
+from support import wait_for
+from test_assets import wait_until_done
+
+pytestmark = pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
+JFK = SPEECH / "jfk.wav"
+
+
+async def ready_asset(platform: Platform, auth: dict[str, str], path: Path, content_type: str) -> str:
+    with path.open("rb") as file:
+        response = await platform.api.post("/v1/assets", files={"file": (path.name, file, content_type)}, headers=auth)
+    assert response.status_code == 201, response.text
+    asset = await wait_until_done(platform, auth, response.json()["id"])
+    assert asset["status"] == "ready", asset
+    return str(asset["id"])
+
+
+async def transcribe(platform: Platform, auth: dict[str, str], asset_id: str, **options: Any) -> dict[str, Any]:
+    """Start a transcription and wait for its job to end; returns the job."""
+    response = await platform.api.post("/v1/transcriptions", json={"asset_id": asset_id, **options}, headers=auth)
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = response.json()
+    assert (job["kind"], job["resource_id"]) == ("transcription", asset_id)
+
+    async def ended() -> bool:
+        nonlocal job
+        job = (await platform.api.get(f"/v1/jobs/{job['id']}", headers=auth)).json()
+        return job["status"] in {"succeeded", "failed"}
+
+    await wait_for(ended, timeout_s=180, what="the transcription job to end")
+    return job
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z']+", text.lower())
+
+
+async def test_speech_becomes_a_transcript_in_json_srt_vtt_and_text(platform: Platform) -> None:
+    _tenant, auth = await platform.tenant("acme")
+    asset_id = await ready_asset(platform, auth, JFK, "audio/wav")
+    job = await transcribe(platform, auth, asset_id)
+    assert job["status"] == "succeeded", job
+    assert job["progress"] == 1.0
+
+    async def transcript(format: str) -> httpx.Response:
+        response = await platform.api.get(f"/v1/transcripts/{asset_id}?format={format}", headers=auth)
+        assert response.status_code == 200, response.text
+        return response
+
+    document = (await transcript("json")).json()
+    assert document["language"] == "en"
+    assert document["language_probability"] > 0.5
+    assert 10.5 < document["duration_s"] < 11.5
+    words = [word for segment in document["segments"] for word in segment["words"]]
+    starts = [word["start"] for word in words]
+    assert starts == sorted(starts)
+    spoken = words_of((await transcript("txt")).text)
+    assert " ".join(spoken).endswith("ask not what your country can do for you ask what you can do for your country")
+
+    subrip = await transcript("srt")
+    assert subrip.headers["content-type"].startswith("application/x-subrip")
+    cues = list(srt.parse(subrip.text))
+    assert cues
+    assert all(len(line) <= 42 for cue in cues for line in cue.content.splitlines())
+    assert words_of(" ".join(cue.content for cue in cues)) == spoken
+    web = webvtt.from_string((await transcript("vtt")).text)
+    assert [caption.text for caption in web.captions] == [cue.content for cue in cues]
+
+
+async def test_media_without_speech_gives_an_empty_transcript_not_a_failure(platform: Platform, tmp_path: Path) -> None:
+    _tenant, auth = await platform.tenant("acme")
+    video_only = tmp_path / "silent-film.mp4"
+    picture = "testsrc=duration=3:size=160x120:rate=10"
+    ffmpeg("-f", "lavfi", "-i", picture, "-an", "-pix_fmt", "yuv420p", str(video_only))
+    silence = tmp_path / "silence.wav"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", str(silence))
+
+    no_audio = await ready_asset(platform, auth, video_only, "video/mp4")
+    assert (await transcribe(platform, auth, no_audio))["status"] == "succeeded"
+    document = (await platform.api.get(f"/v1/transcripts/{no_audio}", headers=auth)).json()
+    assert (document["no_audio"], document["segments"]) == (True, [])
+
+    quiet = await ready_asset(platform, auth, silence, "audio/wav")
+    assert (await transcribe(platform, auth, quiet))["status"] == "succeeded"
+    document = (await platform.api.get(f"/v1/transcripts/{quiet}", headers=auth)).json()
+    assert (document["no_audio"], document["segments"]) == (False, [])
+    assert (await platform.api.get(f"/v1/transcripts/{quiet}?format=srt", headers=auth)).text == ""
+
+
+async def test_bad_requests_are_refused_with_their_codes(platform: Platform) -> None:
+    _acme, acme = await platform.tenant("acme")
+    _globex, globex = await platform.tenant("globex")
+    asset_id = await ready_asset(platform, acme, JFK, "audio/wav")
+
+    async def refused(body: dict[str, Any], auth: dict[str, str]) -> tuple[int, str]:
+        response = await platform.api.post("/v1/transcriptions", json=body, headers=auth)
+        return response.status_code, response.json()["code"]
+
+    assert await refused({"asset_id": asset_id, "language": "xx"}, acme) == (422, "unsupported_language")
+    assert await refused({"asset_id": asset_id, "model": "large-v3"}, acme) == (422, "unsupported_model")
+    assert await refused({"asset_id": "nope"}, acme) == (404, "not_found")
+    assert await refused({"asset_id": asset_id}, globex) == (404, "not_found")
+    assert await refused({}, acme) == (422, "validation_failed")
+    missing = await platform.api.get(f"/v1/transcripts/{asset_id}", headers=acme)
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    bad_format = await platform.api.get(f"/v1/transcripts/{asset_id}?format=doc", headers=acme)
+    assert (bad_format.status_code, bad_format.json()["code"]) == (422, "validation_failed")
+
+    forced = await transcribe(platform, acme, asset_id, language="en", prompt="Kennedy, Americans")
+    assert forced["status"] == "succeeded"
+    other_tenant = await platform.api.get(f"/v1/transcripts/{asset_id}", headers=globex)
+    assert (other_tenant.status_code, other_tenant.json()["code"]) == (404, "not_found")
+    assert json.loads((await platform.api.get(f"/v1/transcripts/{asset_id}", headers=acme)).text)["language"] == "en"
