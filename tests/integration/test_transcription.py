@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ import srt
 import webvtt
 from conftest import WITH_TRANSCRIPTION, Platform
 from media_corpus import SPEECH, ffmpeg
+from minio import Minio
 from support import wait_for
 from test_assets import wait_until_done
 
@@ -99,6 +101,24 @@ async def test_media_without_speech_gives_an_empty_transcript_not_a_failure(plat
     document = (await platform.api.get(f"/v1/transcripts/{quiet}", headers=auth)).json()
     assert (document["no_audio"], document["segments"]) == (False, [])
     assert (await platform.api.get(f"/v1/transcripts/{quiet}?format=srt", headers=auth)).text == ""
+
+
+async def test_an_audio_track_that_does_not_decode_fails_the_job_with_the_reason(
+    platform: Platform, minio_client: Minio
+) -> None:
+    tenant, auth = await platform.tenant("acme")
+    asset_id = await ready_asset(platform, auth, JFK, "audio/wav")
+    # The stored audio is damaged after ingest validated it (a disk or bucket fault).
+    garbage = b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 64
+    minio_client.put_object("reelforge", f"ingest/{tenant}/{asset_id}/audio.wav", io.BytesIO(garbage), len(garbage))
+
+    job = await transcribe(platform, auth, asset_id)
+
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "media_unreadable"
+    assert "does not decode" in job["error"]["message"]
+    refused = await platform.api.get(f"/v1/transcripts/{asset_id}", headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (409, "transcript_failed")
 
 
 async def test_bad_requests_are_refused_with_their_codes(platform: Platform) -> None:

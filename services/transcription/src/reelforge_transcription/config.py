@@ -26,5 +26,8 @@ class TranscriptionSettings(ServiceSettings):
     cpu_threads: int = Field(default=0, ge=0)
     # Transcriptions at once per replica (each runs the model).
     transcribe_concurrency: int = Field(default=1, ge=1)
+    # Seconds before a job whose replica died (stopped renewing it) goes to
+    # another replica; a live replica renews its jobs well within this.
+    job_ack_wait_s: float = Field(default=60.0, ge=5.0)
     # Local scratch space (audio being transcribed). Empty: the system's temp folder.
     work_dir: Path | None = None

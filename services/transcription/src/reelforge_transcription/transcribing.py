@@ -63,7 +63,7 @@ class Transcriber:
                 routes=(Route("transcription.requested", TranscriptionRequested, self.on_requested),),
                 concurrency=self._settings.transcribe_concurrency,
                 max_ack_pending=self._settings.transcribe_concurrency * 4,
-                ack_wait_s=60.0,
+                ack_wait_s=self._settings.job_ack_wait_s,
                 max_deliver=_MAX_DELIVER,
             ),
         ]
