@@ -55,11 +55,12 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## benchmarks: bus (vs bare nats-py), upload (vs direct S3), gateway GET latency (vs bare FastAPI+asyncpg)
+bench: setup  ## benchmarks: bus, upload, gateway latency, transcription (each against its bare baseline)
 	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
 	@$(BIN)/python bench/upload.py
 	@$(BIN)/python bench/gateway.py
+	@$(BIN)/python bench/transcribe.py --scaling 1,5,20
 
 demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
 	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2

@@ -83,6 +83,34 @@ async def test_speech_becomes_a_transcript_in_json_srt_vtt_and_text(platform: Pl
     assert [caption.text for caption in web.captions] == [cue.content for cue in cues]
 
 
+async def test_search_finds_the_moment_in_the_tenants_transcripts_only(platform: Platform) -> None:
+    _acme, acme = await platform.tenant("acme")
+    _globex, globex = await platform.tenant("globex")
+    speech = SPEECH.parent / "cmu_arctic" / "arctic_a0007.wav"
+    jfk, other = (
+        await ready_asset(platform, acme, JFK, "audio/wav"),
+        await ready_asset(platform, acme, speech, "audio/wav"),
+    )
+    for asset_id in (jfk, other):
+        assert (await transcribe(platform, acme, asset_id))["status"] == "succeeded"
+
+    async def search(query: str, auth: dict[str, str]) -> list[dict[str, Any]]:
+        response = await platform.api.get("/v1/search", params={"q": query}, headers=auth)
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    hits = await search("what you can do for your country", acme)
+    assert hits, "no hit"
+    assert hits[0]["asset_id"] == jfk
+    assert "country" in hits[0]["text"].lower()
+    assert 0 <= hits[0]["start_s"] < hits[0]["end_s"] <= 11.5
+    assert {hit["asset_id"] for hit in hits} == {jfk}
+    assert await search('"country can do for you" -americans', acme) == []  # the segment says "Americans"
+    assert await search("what you can do for your country", globex) == []
+    refused = await platform.api.get("/v1/search", params={"q": ""}, headers=acme)
+    assert (refused.status_code, refused.json()["code"]) == (422, "validation_failed")
+
+
 async def test_media_without_speech_gives_an_empty_transcript_not_a_failure(platform: Platform, tmp_path: Path) -> None:
     _tenant, auth = await platform.tenant("acme")
     video_only = tmp_path / "silent-film.mp4"

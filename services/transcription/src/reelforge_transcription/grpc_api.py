@@ -19,6 +19,7 @@ from reelforge_transcription.transcribing import EVENTS, new_transcript_id
 from reelforge_transcription.transcript import Transcript
 
 SERVICE_NAME = "reelforge.transcription.v1.Transcription"
+_DEFAULT_HITS, _MAX_HITS, _MAX_QUERY = 20, 100, 500
 _RENDERINGS: dict[int, tuple[str, Callable[[Transcript], str]]] = {
     TranscriptFormat.TRANSCRIPT_FORMAT_SRT: ("application/x-subrip", subtitles.srt),
     TranscriptFormat.TRANSCRIPT_FORMAT_VTT: ("text/vtt", subtitles.vtt),
@@ -99,3 +100,30 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
         else:
             content_type, body = "application/json", document.decode()
         return transcription_pb2.TranscriptDocument(transcript_id=row.id, content_type=content_type, body=body)
+
+    async def SearchTranscripts(
+        self, request: transcription_pb2.SearchRequest, context: grpc.aio.ServicerContext
+    ) -> transcription_pb2.SearchResponse:
+        query = request.query.strip()
+        if not query or len(query) > _MAX_QUERY:
+            await refuse(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "validation_failed",
+                f"query: 1 to {_MAX_QUERY} characters",
+            )
+        limit = min(request.limit or _DEFAULT_HITS, _MAX_HITS)
+        hits = await store.search_segments(self._db.pool, tenant_id=request.tenant_id, query=query, limit=limit)
+        return transcription_pb2.SearchResponse(
+            hits=[
+                transcription_pb2.SearchHit(
+                    asset_id=hit.asset_id,
+                    transcript_id=hit.transcript_id,
+                    start_s=hit.start_s,
+                    end_s=hit.end_s,
+                    text=hit.text,
+                    score=hit.score,
+                )
+                for hit in hits
+            ]
+        )

@@ -160,3 +160,34 @@ async def mark_failed(conn: Connection, *, tenant_id: str, transcript_id: str, c
         code,
         message,
     )
+
+
+@dataclass(frozen=True)
+class SegmentHit:
+    asset_id: str
+    transcript_id: str
+    start_s: float
+    end_s: float
+    text: str
+    score: float
+
+
+async def search_segments(conn: Db, *, tenant_id: str, query: str, limit: int) -> list[SegmentHit]:
+    """Full-text search over the segments of the tenant's completed transcripts,
+    best match first (``ts_rank_cd``: matched terms close together rank higher)."""
+    rows = await conn.fetch(
+        """
+        SELECT t.asset_id, s.transcript_id, s.start_s, s.end_s, s.text,
+               ts_rank_cd(s.tsv, q) AS score
+        FROM segments s
+        JOIN transcripts t ON t.tenant_id = s.tenant_id AND t.id = s.transcript_id
+        CROSS JOIN websearch_to_tsquery('simple', $2) AS q
+        WHERE s.tenant_id = $1 AND s.tsv @@ q AND t.status = 'completed'
+        ORDER BY score DESC, t.asset_id, s.start_s
+        LIMIT $3
+        """,
+        tenant_id,
+        query,
+        limit,
+    )
+    return [SegmentHit(**dict(row)) for row in rows]

@@ -71,3 +71,16 @@ class ApiKeyWithSecret(ApiKey):
 class TenantWithKey(BaseModel):
     tenant: Tenant
     api_key: ApiKeyWithSecret
+
+
+class SearchHit(BaseModel):
+    asset_id: str
+    transcript_id: str
+    start_s: float = Field(description="Where the matching segment starts in the asset's media, in seconds")
+    end_s: float
+    text: str = Field(description="What is said there")
+    score: float = Field(description="Relevance; higher is better")
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]

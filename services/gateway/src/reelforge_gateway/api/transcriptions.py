@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Transcription, Writer
-from reelforge_gateway.api.schemas import Job
+from reelforge_gateway.api.schemas import Job, SearchPage
 from reelforge_gateway.operations import transcriptions
 from reelforge_gateway.operations.transcriptions import Format
 from reelforge_gateway.problems import documented
@@ -93,3 +95,15 @@ async def get_transcript(
         transcription, tenant_id=caller.tenant_id, asset_id=asset_id, format=format
     )
     return Response(body, media_type=f"{content_type}; charset=utf-8")
+
+
+@router.get("/v1/search", responses=documented("validation_failed"))
+async def search(
+    caller: Reader,
+    transcription: Transcription,
+    q: Annotated[str, Query(min_length=1, max_length=500, description='Words, "a phrase", -excluded')],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchPage:
+    """Moments in the tenant's transcripts where the words are said: the asset,
+    the time range and the text, best match first (full-text search)."""
+    return await transcriptions.search(transcription, tenant_id=caller.tenant_id, query=q, limit=limit)

@@ -10,7 +10,7 @@ import asyncpg
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge.transcription.v1 import transcription_pb2
 from reelforge.transcription.v1.transcription_pb2 import TranscriptFormat
-from reelforge_gateway.api.schemas import Job
+from reelforge_gateway.api.schemas import Job, SearchHit, SearchPage
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import IngestClient, TranscriptionClient
 from reelforge_gateway.live import JobFeed
@@ -83,3 +83,24 @@ async def get_transcript(
         lambda: transcription.stub.GetTranscript(request, timeout=transcription.timeout_s)
     )
     return document.content_type, document.body
+
+
+async def search(transcription: TranscriptionClient, *, tenant_id: str, query: str, limit: int) -> SearchPage:
+    """Moments in the tenant's transcripts that match ``query``, best first."""
+    request = transcription_pb2.SearchRequest(tenant_id=tenant_id, query=query, limit=limit)
+    found = await transcription.calling(
+        lambda: transcription.stub.SearchTranscripts(request, timeout=transcription.timeout_s)
+    )
+    return SearchPage(
+        items=[
+            SearchHit(
+                asset_id=hit.asset_id,
+                transcript_id=hit.transcript_id,
+                start_s=hit.start_s,
+                end_s=hit.end_s,
+                text=hit.text,
+                score=hit.score,
+            )
+            for hit in found.hits
+        ]
+    )

@@ -44,6 +44,11 @@ class TranscriptionStub:
                 request_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.GetTranscriptRequest.SerializeToString,
                 response_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.TranscriptDocument.FromString,
                 _registered_method=True)
+        self.SearchTranscripts = channel.unary_unary(
+                '/reelforge.transcription.v1.Transcription/SearchTranscripts',
+                request_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.SerializeToString,
+                response_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.FromString,
+                _registered_method=True)
 
 
 class TranscriptionServicer:
@@ -64,6 +69,13 @@ class TranscriptionServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchTranscripts(self, request, context):
+        """Segments of the tenant's completed transcripts that match a query, best first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TranscriptionServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +88,11 @@ def add_TranscriptionServicer_to_server(servicer, server):
                     servicer.GetTranscript,
                     request_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.GetTranscriptRequest.FromString,
                     response_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.TranscriptDocument.SerializeToString,
+            ),
+            'SearchTranscripts': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchTranscripts,
+                    request_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.FromString,
+                    response_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +149,33 @@ class Transcription:
             '/reelforge.transcription.v1.Transcription/GetTranscript',
             reelforge_dot_transcription_dot_v1_dot_transcription__pb2.GetTranscriptRequest.SerializeToString,
             reelforge_dot_transcription_dot_v1_dot_transcription__pb2.TranscriptDocument.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchTranscripts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.transcription.v1.Transcription/SearchTranscripts',
+            reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.SerializeToString,
+            reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -42,6 +42,8 @@ class TranscriptionStub:
     """
     GetTranscript: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.GetTranscriptRequest, _transcription_pb2.TranscriptDocument]
     """The asset's latest transcript, rendered in the format asked for."""
+    SearchTranscripts: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.SearchRequest, _transcription_pb2.SearchResponse]
+    """Segments of the tenant's completed transcripts that match a query, best first."""
 
 @_typing.type_check_only
 class TranscriptionAsyncStub(TranscriptionStub):
@@ -52,6 +54,8 @@ class TranscriptionAsyncStub(TranscriptionStub):
     """
     GetTranscript: _aio.UnaryUnaryMultiCallable[_transcription_pb2.GetTranscriptRequest, _transcription_pb2.TranscriptDocument]  # type: ignore[assignment]
     """The asset's latest transcript, rendered in the format asked for."""
+    SearchTranscripts: _aio.UnaryUnaryMultiCallable[_transcription_pb2.SearchRequest, _transcription_pb2.SearchResponse]  # type: ignore[assignment]
+    """Segments of the tenant's completed transcripts that match a query, best first."""
 
 class TranscriptionServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -71,5 +75,13 @@ class TranscriptionServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transcription_pb2.TranscriptDocument, _abc.Awaitable[_transcription_pb2.TranscriptDocument]]:
         """The asset's latest transcript, rendered in the format asked for."""
+
+    @_abc_1.abstractmethod
+    def SearchTranscripts(
+        self,
+        request: _transcription_pb2.SearchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transcription_pb2.SearchResponse, _abc.Awaitable[_transcription_pb2.SearchResponse]]:
+        """Segments of the tenant's completed transcripts that match a query, best first."""
 
 def add_TranscriptionServicer_to_server(servicer: TranscriptionServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
