@@ -1,21 +1,23 @@
-"""The reelforge CLI against the running gateway and ingest."""
+"""The reelforge CLI against the running gateway, ingest and transcription."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import OPERATOR_TOKEN, Platform
-from media_corpus import LECTURE
+import pytest
+from conftest import OPERATOR_TOKEN, WITH_TRANSCRIPTION, Platform
+from media_corpus import LECTURE, SPEECH
 
 REELFORGE = str(Path(sys.executable).parent / "reelforge")
 
 
-async def cli(platform: Platform, *args: str, api_key: str = "") -> tuple[int, str, str]:
+async def cli(platform: Platform, *args: str, api_key: str = "", timeout_s: float = 120) -> tuple[int, str, str]:
     env = {
         **os.environ,
         "REELFORGE_API_URL": str(platform.api.base_url).rstrip("/"),
@@ -26,7 +28,7 @@ async def cli(platform: Platform, *args: str, api_key: str = "") -> tuple[int, s
     proc = await asyncio.create_subprocess_exec(
         REELFORGE, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
-    stdout, stderr = await asyncio.wait_for(proc.communicate(), 120)
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout_s)
     assert proc.returncode is not None
     return proc.returncode, stdout.decode(), stderr.decode()
 
@@ -85,3 +87,18 @@ async def test_the_operator_sets_a_quota_and_the_tenant_sees_it(platform: Platfo
     mine = json.loads(out)
     assert mine["tenant_id"] == tenant_id
     assert mine["quotas"] == quotas
+
+
+@pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
+async def test_transcribe_uploads_a_speech_file_and_prints_what_is_said(platform: Platform) -> None:
+    _tenant, auth = await platform.tenant("speaker")
+    token = auth["Authorization"].removeprefix("Bearer ")
+
+    # Uploading, ingest and the transcription job (the model is assembled on first use) in one command.
+    code, out, err = await cli(
+        platform, "transcribe", str(SPEECH / "jfk.wav"), "--format", "txt", api_key=token, timeout_s=300
+    )
+
+    assert code == 0, err
+    spoken = " ".join(re.findall(r"[a-z']+", out.lower()))
+    assert spoken.endswith("ask not what your country can do for you ask what you can do for your country")

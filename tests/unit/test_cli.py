@@ -1,5 +1,6 @@
 """The reelforge CLI against fake servers: JSON output, error lines and exit
-codes, configuration precedence, login, upload, jobs watch, admin, keys and quotas."""
+codes, configuration precedence, login, upload, jobs watch, transcribe, admin,
+keys and quotas."""
 
 from __future__ import annotations
 
@@ -408,6 +409,177 @@ def test_jobs_watch_exits_1_when_the_job_fails(env: dict[str, str | None]) -> No
     assert result.exit_code == 1
     assert result.stderr.endswith("error: media_unreadable: not a video (job j_1 failed)\n")
     assert "job j_1" in result.stdout
+
+
+# Transcribe
+
+JFK_TEXT = "And so, my fellow Americans, ask not what your country can do for you.\n"
+TRANSCRIPTS = {
+    "txt": ("text/plain", JFK_TEXT),
+    "srt": ("application/x-subrip", "1\n00:00:00,300 --> 00:00:07,600\n[music] ask not\n\n"),
+    "json": ("application/json", json.dumps({"language": "en", "segments": [], "no_audio": False})),
+}
+
+
+def transcription_job(status: str = "queued", progress: float = 0.0) -> dict[str, Any]:
+    return job_json(status, progress, kind="transcription", stage="transcribing")
+
+
+def transcription_server(*job_states: dict[str, Any], created: httpx.Response | None = None) -> Fake:
+    """Asset a_1 (uploads become it, ready at once); its transcription job goes through ``job_states``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/v1/assets":
+            return httpx.Response(201, json=asset_json(status="processing"))
+        if path == "/v1/assets/a_1":
+            return httpx.Response(200, json=asset_json(status="ready"))
+        if path == "/v1/transcriptions":
+            return created or httpx.Response(202, json=transcription_job())
+        if path == "/v1/jobs/j_1/events":
+            return events(*job_states)
+        if path == "/v1/transcripts/a_1":
+            media_type, body = TRANSCRIPTS[request.url.params["format"]]
+            return httpx.Response(200, text=body, headers={"Content-Type": f"{media_type}; charset=utf-8"})
+        return problem(404, "not_found", f"no route {path}")
+
+    return Fake(handler)
+
+
+def succeeding() -> Fake:
+    return transcription_server(transcription_job("running", 0.4), transcription_job("succeeded", 1.0))
+
+
+def test_transcribe_an_asset_follows_the_job_and_prints_the_text(env: dict[str, str | None]) -> None:
+    fake = succeeding()
+
+    result = run(fake, ["transcribe", "a_1", "--format", "txt", "--language", "en", "--prompt", "Kennedy"], env)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == JFK_TEXT
+    assert [(r.method, r.url.path) for r in fake.requests] == [
+        ("POST", "/v1/transcriptions"),
+        ("GET", "/v1/jobs/j_1/events"),
+        ("GET", "/v1/transcripts/a_1"),
+    ]
+    assert json.loads(fake.requests[0].content) == {
+        "asset_id": "a_1",
+        "language": "en",
+        "word_timestamps": True,
+        "prompt": "Kennedy",
+    }
+    assert fake.requests[0].headers["idempotency-key"]
+    assert dict(fake.requests[2].url.params) == {"format": "txt"}
+
+
+def test_transcribe_a_file_uploads_it_and_waits_for_the_asset_first(env: dict[str, str | None], tmp_path: Path) -> None:
+    media = tmp_path / "jfk.wav"
+    media.write_bytes(b"RIFF" + b"\0" * 100)
+    fake = succeeding()
+
+    result = run(fake, ["transcribe", str(media)], env)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == JFK_TEXT
+    assert [(r.method, r.url.path) for r in fake.requests] == [
+        ("POST", "/v1/assets"),
+        ("GET", "/v1/assets/a_1"),
+        ("POST", "/v1/transcriptions"),
+        ("GET", "/v1/jobs/j_1/events"),
+        ("GET", "/v1/transcripts/a_1"),
+    ]
+    assert "uploaded jfk.wav as asset a_1" in result.stderr
+
+
+def test_transcribe_with_output_writes_the_file_and_says_where_otherwise_prints_it_as_is(
+    env: dict[str, str | None], tmp_path: Path
+) -> None:
+    target = tmp_path / "jfk.srt"
+
+    result = run(succeeding(), ["transcribe", "a_1", "--format", "srt", "-o", str(target)], env)
+    printed = run(succeeding(), ["transcribe", "a_1", "--format", "srt"], env)
+
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == TRANSCRIPTS["srt"][1]
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == f"wrote the srt transcript of asset a_1 to {target}"
+    assert printed.stdout == TRANSCRIPTS["srt"][1]
+
+
+def test_transcribe_json_prints_one_object_with_the_transcript(env: dict[str, str | None], tmp_path: Path) -> None:
+    target = tmp_path / "jfk.srt"
+
+    as_text = run(succeeding(), ["transcribe", "a_1", "--format", "srt", "--output", str(target), "--json"], env)
+    as_json = run(succeeding(), ["transcribe", "a_1", "--format", "json", "--json"], env)
+
+    assert as_text.exit_code == 0, as_text.output
+    assert json.loads(as_text.stdout) == {
+        "asset_id": "a_1",
+        "job_id": "j_1",
+        "format": "srt",
+        "output": str(target),
+        "transcript": TRANSCRIPTS["srt"][1],
+    }
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout) == {
+        "asset_id": "a_1",
+        "job_id": "j_1",
+        "format": "json",
+        "transcript": {"language": "en", "segments": [], "no_audio": False},
+    }
+
+
+def test_transcribe_exits_1_with_the_failed_jobs_error_code(env: dict[str, str | None]) -> None:
+    fake = transcription_server(transcription_job("running", 0.2), transcription_job("failed", 0.3))
+
+    result = run(fake, ["transcribe", "a_1"], env)
+    as_json = run(fake, ["transcribe", "a_1", "--json"], env)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == "error: media_unreadable: not a video (job j_1 failed)"
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"]["code"] == "media_unreadable"
+    assert "/v1/transcripts/a_1" not in [r.url.path for r in fake.requests]
+
+
+def test_transcribe_in_an_unsupported_language_exits_1_with_its_code(env: dict[str, str | None]) -> None:
+    refused = problem(422, "unsupported_language", "language 'xx' is not supported")
+    fake = transcription_server(created=refused)
+
+    result = run(fake, ["transcribe", "a_1", "--language", "xx"], env)
+    as_json = run(fake, ["transcribe", "a_1", "--language", "xx", "--json"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: unsupported_language: language 'xx' is not supported (HTTP 422)\n"
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["error"] == {
+        "status": 422,
+        "code": "unsupported_language",
+        "title": "unsupported_language",
+        "detail": "language 'xx' is not supported",
+    }
+    assert [r.url.path for r in fake.requests] == ["/v1/transcriptions"] * 2
+
+
+def test_transcribe_an_unknown_asset_is_the_apis_not_found(env: dict[str, str | None]) -> None:
+    fake = transcription_server(created=problem(404, "not_found", "no asset nope.mp4"))
+
+    result = run(fake, ["transcribe", "nope.mp4"], env)
+
+    assert result.exit_code == 1
+    assert result.stderr == "error: not_found: no asset nope.mp4 (HTTP 404)\n"
+    assert json.loads(fake.requests[0].content)["asset_id"] == "nope.mp4"
+
+
+def test_transcribe_in_an_unknown_format_is_a_usage_error_and_sends_nothing(env: dict[str, str | None]) -> None:
+    fake = succeeding()
+
+    result = run(fake, ["transcribe", "a_1", "--format", "doc"], env)
+
+    assert result.exit_code == 2
+    assert result.stderr == "error: unknown_format: --format 'doc': expected one of json, srt, vtt, txt\n"
+    assert fake.requests == []
 
 
 # Admin and keys

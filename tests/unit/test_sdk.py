@@ -1,4 +1,4 @@
-"""The SDK against fake servers: errors, retries, pagination, waiting, SSE, quotas."""
+"""The SDK against fake servers: errors, retries, pagination, waiting, SSE, quotas, transcriptions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -696,3 +697,215 @@ async def test_the_async_client_reads_and_patches_quotas() -> None:
     ]
     assert json.loads(seen[2].content) == {"max_upload_bytes": 1000, "rate_limit_per_s": None}
     assert [r.headers["authorization"] for r in seen] == [f"Bearer {TOKEN}", "Bearer op-token", "Bearer op-token"]
+
+
+# Transcriptions
+
+JFK_LINE = "And so, my fellow Americans, ask not what your country can do for you."
+
+
+def transcript_json() -> dict[str, Any]:
+    words = [
+        {"text": " And", "start": 0.3, "end": 0.5, "probability": 0.91},
+        {"text": " so,", "start": 0.5, "end": 0.8, "probability": 0.88},
+    ]
+    segment = {"start": 0.3, "end": 7.6, "text": f" {JFK_LINE}", "words": words, "avg_logprob": -0.21}
+    return {
+        "language": "en",
+        "language_probability": 0.98,
+        "duration_s": 11.0,
+        "segments": [{**segment, "no_speech_prob": 0.01}, {**segment, "text": " ", "words": []}],
+        "no_audio": False,
+        "model": "tiny.en",
+    }
+
+
+def transcription_job(status: str = "queued", progress: float = 0.0, **extra: Any) -> dict[str, Any]:
+    return job_json(status=status, progress=progress, stage="transcribing", kind="transcription", **extra)
+
+
+def test_create_transcription_sends_its_options_and_an_idempotency_key() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(202, json=transcription_job())
+
+    with client(handler) as c:
+        job = c.create_transcription("a/1")
+        c.create_transcription(
+            "a_1", language="en", model="tiny.en", word_timestamps=False, prompt="Kennedy", idempotency_key="mine-1"
+        )
+
+    assert (job.kind, job.status, job.resource_id) == ("transcription", "queued", "a_1")
+    assert [(r.method, r.url.path) for r in seen] == [("POST", "/v1/transcriptions")] * 2
+    assert json.loads(seen[0].content) == {"asset_id": "a/1", "word_timestamps": True}
+    assert json.loads(seen[1].content) == {
+        "asset_id": "a_1",
+        "language": "en",
+        "model": "tiny.en",
+        "word_timestamps": False,
+        "prompt": "Kennedy",
+    }
+    assert uuid.UUID(seen[0].headers["idempotency-key"]).version == 4
+    assert seen[1].headers["idempotency-key"] == "mine-1"
+
+
+@pytest.mark.parametrize(
+    ("format", "media_type", "body"),
+    [
+        ("json", "application/json", json.dumps(transcript_json(), indent=2)),
+        ("srt", "application/x-subrip", "1\n00:00:00,300 --> 00:00:07,600\nÀ bientôt, fellow Americans\n\n"),
+        ("vtt", "text/vtt", "WEBVTT\n\n00:00.300 --> 00:07.600\nask not\n\n"),
+        ("txt", "text/plain", f"{JFK_LINE}\n"),
+    ],
+)
+def test_get_transcript_asks_for_its_format_and_returns_the_body_as_sent(
+    format: str, media_type: str, body: str
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=body.encode(), headers={"Content-Type": f"{media_type}; charset=utf-8"})
+
+    with client(handler) as c:
+        text = c.get_transcript("a_1", format)
+
+    assert text == body
+    [request] = seen
+    assert (request.method, request.url.path, dict(request.url.params)) == (
+        "GET",
+        "/v1/transcripts/a_1",
+        {"format": format},
+    )
+    assert request.headers["accept"] == media_type
+    assert "idempotency-key" not in request.headers
+
+
+def test_get_transcript_json_parses_segments_and_words() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=transcript_json())
+
+    with client(handler) as c:
+        transcript = c.get_transcript_json("a_1")
+
+    assert dict(seen[0].url.params) == {"format": "json"}
+    assert (transcript.language, transcript.duration_s, transcript.no_audio, transcript.model) == (
+        "en",
+        11.0,
+        False,
+        "tiny.en",
+    )
+    first = transcript.segments[0]
+    assert (first.start, first.end, first.avg_logprob, first.no_speech_prob) == (0.3, 7.6, -0.21, 0.01)
+    assert transcript.segments[1].no_speech_prob is None
+    assert [(w.text, w.start, w.end, w.probability) for w in first.words] == [
+        (" And", 0.3, 0.5, 0.91),
+        (" so,", 0.5, 0.8, 0.88),
+    ]
+    assert transcript.text == JFK_LINE
+    assert transcript.raw == transcript_json()
+    assert first.words[0].raw == transcript_json()["segments"][0]["words"][0]
+
+
+def test_a_transcript_not_ready_yet_is_its_problem() -> None:
+    with (
+        client(lambda _: problem(409, "transcript_not_ready", "the transcription of a_1 is running")) as c,
+        pytest.raises(ReelforgeError) as caught,
+    ):
+        c.get_transcript("a_1", "srt")
+
+    assert (caught.value.status, caught.value.code) == (409, "transcript_not_ready")
+
+
+def transcribing_server(*job_states: dict[str, Any], seen: list[httpx.Request]) -> Handler:
+    """Uploads become asset a_1 (processing, then ready); transcriptions go through ``job_states``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        path = request.url.path
+        if path == "/v1/assets":
+            return httpx.Response(201, json=asset_json(status="processing"))
+        if path == "/v1/assets/a_1":
+            return httpx.Response(200, json=asset_json(status="ready"))
+        if path == "/v1/transcriptions":
+            return httpx.Response(202, json=transcription_job())
+        if path == "/v1/jobs/j_1/events":
+            return stream_response(sse(*job_states))
+        return httpx.Response(200, text=f"{JFK_LINE}\n", headers={"Content-Type": "text/plain; charset=utf-8"})
+
+    return handler
+
+
+def test_transcribe_uploads_a_file_waits_for_it_follows_the_job_and_returns_the_transcript(tmp_path: Path) -> None:
+    media = tmp_path / "jfk.wav"
+    media.write_bytes(b"RIFF" + b"\0" * 100)
+    seen: list[httpx.Request] = []
+    server = transcribing_server(transcription_job("running", 0.5), transcription_job("succeeded", 1.0), seen=seen)
+    progress: list[tuple[int, int]] = []
+    states: list[str] = []
+
+    with client(server) as c:
+        text = c.transcribe(
+            str(media),
+            format="txt",
+            language="en",
+            on_upload_progress=lambda sent, total: progress.append((sent, total)),
+            on_job=lambda job: states.append(job.status),
+        )
+
+    assert text == f"{JFK_LINE}\n"
+    assert [(r.method, r.url.path) for r in seen] == [
+        ("POST", "/v1/assets"),
+        ("GET", "/v1/assets/a_1"),
+        ("POST", "/v1/transcriptions"),
+        ("GET", "/v1/jobs/j_1/events"),
+        ("GET", "/v1/transcripts/a_1"),
+    ]
+    assert json.loads(seen[2].content) == {"asset_id": "a_1", "language": "en", "word_timestamps": True}
+    assert dict(seen[4].url.params) == {"format": "txt"}
+    assert progress[-1][0] == progress[-1][1] > 0
+    assert states == ["running", "succeeded"]
+
+
+def test_transcribe_an_asset_id_raises_the_failed_jobs_error() -> None:
+    seen: list[httpx.Request] = []
+    failed = transcription_job(
+        "failed", 0.3, error={"code": "media_unreadable", "message": "the audio does not decode"}
+    )
+    server = transcribing_server(transcription_job("running", 0.2), failed, seen=seen)
+
+    with client(server) as c, pytest.raises(ReelforgeError) as caught:
+        c.transcribe("a_1")
+
+    assert caught.value.code == "media_unreadable"
+    assert caught.value.detail == "the audio does not decode (job j_1 failed)"
+    assert [r.url.path for r in seen] == ["/v1/transcriptions", "/v1/jobs/j_1/events"]
+
+
+async def test_the_async_client_creates_and_reads_transcripts() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(202, json=transcription_job())
+        if request.url.params["format"] == "json":
+            return httpx.Response(200, json=transcript_json())
+        return httpx.Response(200, text="WEBVTT\n", headers={"Content-Type": "text/vtt; charset=utf-8"})
+
+    async with async_client(handler) as c:
+        job = await c.create_transcription("a_1", prompt="Kennedy", idempotency_key="k-1")
+        vtt = await c.get_transcript("a_1", "vtt")
+        transcript = await c.get_transcript_json("a_1")
+
+    assert job.kind == "transcription"
+    assert vtt == "WEBVTT\n"
+    assert transcript.language == "en"
+    assert json.loads(seen[0].content) == {"asset_id": "a_1", "word_timestamps": True, "prompt": "Kennedy"}
+    assert seen[0].headers["idempotency-key"] == "k-1"
+    assert [dict(r.url.params) for r in seen[1:]] == [{"format": "vtt"}, {"format": "json"}]

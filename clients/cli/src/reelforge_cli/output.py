@@ -49,9 +49,10 @@ class Output:
         typer.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     def note(self, text: str) -> None:
-        """A remark for people, on stderr (kept out of JSON output)."""
+        """A one-line remark for people, on stderr (kept out of JSON output)."""
         if not self.json_mode:
-            self.stderr.print(text)
+            # Verbatim and unwrapped: remarks quote paths and URLs, which rich would read as markup or fold.
+            self.stderr.print(text, markup=False, soft_wrap=True)
 
     def error(self, error: ReelforgeError | UsageError) -> None:
         if self.json_mode:

@@ -7,7 +7,7 @@ raise :class:`ReelforgeError` for anything that did not succeed.
 from reelforge_sdk.aio import AsyncClient
 from reelforge_sdk.calls import DEFAULT_API_URL
 from reelforge_sdk.client import Client
-from reelforge_sdk.errors import ReelforgeError, UploadInterruptedError
+from reelforge_sdk.errors import ReelforgeError, UploadInterruptedError, asset_failed, job_failed
 from reelforge_sdk.models import (
     QUOTA_NAMES,
     ApiKey,
@@ -28,12 +28,14 @@ from reelforge_sdk.models import (
     Usage,
 )
 from reelforge_sdk.retry import RetryPolicy
+from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_MULTIPART_THRESHOLD",
     "QUOTA_NAMES",
+    "TRANSCRIPT_FORMATS",
     "ApiKey",
     "Asset",
     "AsyncClient",
@@ -51,9 +53,14 @@ __all__ = [
     "RetryPolicy",
     "Tenant",
     "TenantWithKey",
+    "Transcript",
+    "TranscriptSegment",
+    "TranscriptWord",
     "Upload",
     "UploadInterruptedError",
     "UploadPart",
     "UploadedPart",
     "Usage",
+    "asset_failed",
+    "job_failed",
 ]

@@ -17,6 +17,7 @@ from reelforge_sdk.errors import ReelforgeError
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
+from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
     DEFAULT_MULTIPART_THRESHOLD,
     DEFAULT_PART_CONCURRENCY,
@@ -268,6 +269,35 @@ class AsyncClient:
     def watch_events(self) -> AsyncIterator[Job]:
         """Every job change of the tenant, as it happens; never ends by itself."""
         return self._watch(endpoints.tenant_events(), until_terminal=False)
+
+    # Transcriptions
+
+    async def create_transcription(
+        self,
+        asset_id: str,
+        *,
+        language: str | None = None,
+        model: str | None = None,
+        word_timestamps: bool = True,
+        prompt: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start transcribing a ready asset's speech; returns the job (kind ``transcription``).
+
+        ``language`` (ISO 639-1, e.g. ``en``) and ``model`` default to detection
+        and the deployment's model; ``prompt`` spells names and terms to expect.
+        """
+        return await self._send(
+            endpoints.create_transcription(asset_id, language, model, word_timestamps, prompt, idempotency_key)
+        )
+
+    async def get_transcript(self, asset_id: str, format: str = "json") -> str:
+        """The asset's latest transcript as sent: ``json``, ``srt``, ``vtt`` or ``txt``."""
+        return await self._send(endpoints.get_transcript(asset_id, format))
+
+    async def get_transcript_json(self, asset_id: str) -> Transcript:
+        """The asset's latest transcript, parsed: segments with their words and timings."""
+        return await self._send(endpoints.get_transcript_json(asset_id))
 
     # Transport
 

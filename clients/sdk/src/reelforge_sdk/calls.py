@@ -65,7 +65,11 @@ class ClientConfig:
 
 @dataclass(frozen=True)
 class Call(Generic[T]):
-    """An API request and the parser of its JSON answer (``None`` for 204)."""
+    """An API request and the parser of its answer.
+
+    ``parse`` gets the JSON (``None`` for 204), or with ``as_text`` the body as
+    text (transcripts in SRT, WebVTT or plain text).
+    """
 
     method: str
     path: str
@@ -77,6 +81,7 @@ class Call(Generic[T]):
     upload: MultipartFile | None = None
     timeout: httpx.Timeout | None = None
     accept: str = "application/json"
+    as_text: bool = False
 
 
 def post(path: str, parse: Callable[[Any], T], *, idempotency_key: str | None = None, **kwargs: Any) -> Call[T]:
@@ -112,6 +117,8 @@ def read_result(call: Call[T], response: httpx.Response) -> T:
     if not response.is_success:
         raise ReelforgeError.from_response(response)
     try:
+        if call.as_text:
+            return call.parse(response.text)
         data = response.json() if response.content else None
         return call.parse(data)
     except (ValueError, KeyError, TypeError) as exc:

@@ -14,10 +14,11 @@ import httpx
 
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
-from reelforge_sdk.errors import ReelforgeError
+from reelforge_sdk.errors import ReelforgeError, asset_failed, job_failed
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
+from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
     DEFAULT_MULTIPART_THRESHOLD,
     DEFAULT_PART_CONCURRENCY,
@@ -265,6 +266,73 @@ class Client:
     def watch_events(self) -> Iterator[Job]:
         """Every job change of the tenant, as it happens; never ends by itself."""
         return self._watch(endpoints.tenant_events(), until_terminal=False)
+
+    # Transcriptions
+
+    def create_transcription(
+        self,
+        asset_id: str,
+        *,
+        language: str | None = None,
+        model: str | None = None,
+        word_timestamps: bool = True,
+        prompt: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start transcribing a ready asset's speech; returns the job (kind ``transcription``).
+
+        ``language`` (ISO 639-1, e.g. ``en``) and ``model`` default to detection
+        and the deployment's model; ``prompt`` spells names and terms to expect.
+        """
+        return self._send(
+            endpoints.create_transcription(asset_id, language, model, word_timestamps, prompt, idempotency_key)
+        )
+
+    def get_transcript(self, asset_id: str, format: str = "json") -> str:
+        """The asset's latest transcript as sent: ``json``, ``srt``, ``vtt`` or ``txt``."""
+        return self._send(endpoints.get_transcript(asset_id, format))
+
+    def get_transcript_json(self, asset_id: str) -> Transcript:
+        """The asset's latest transcript, parsed: segments with their words and timings."""
+        return self._send(endpoints.get_transcript_json(asset_id))
+
+    def transcribe(
+        self,
+        path_or_asset_id: str | os.PathLike[str],
+        *,
+        format: str = "json",
+        language: str | None = None,
+        prompt: str | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+        on_job: Callable[[Job], None] | None = None,
+    ) -> str:
+        """Transcribe a media file or an asset and return the transcript in ``format``.
+
+        An existing path (or any ``PathLike``) is uploaded first (see
+        :meth:`upload`; ``on_upload_progress`` hears of the bytes) and waited
+        for until it is ready; a string that is not an existing path is an
+        asset id. ``on_job`` sees each state of the transcription job. A
+        failed asset or job raises ``ReelforgeError`` with its own code and message.
+        """
+        asset_id = self._ready_asset_id(path_or_asset_id, on_upload_progress)
+        job = self.create_transcription(asset_id, language=language, prompt=prompt)
+        for state in self.watch_job(job.id):
+            job = state
+            if on_job is not None:
+                on_job(state)
+        if job.status != "succeeded":
+            raise job_failed(job)
+        return self.get_transcript(asset_id, format)
+
+    def _ready_asset_id(self, source: str | os.PathLike[str], on_progress: ProgressCallback | None) -> str:
+        if isinstance(source, str) and not os.path.exists(source):
+            return source
+        asset = self.upload(source, on_progress=on_progress)
+        if not asset.is_terminal:
+            asset = self.wait_for_asset(asset.id)
+        if asset.status == "failed":
+            raise asset_failed(asset)
+        return asset.id
 
     # Transport
 

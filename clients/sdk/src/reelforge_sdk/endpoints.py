@@ -21,6 +21,7 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
+from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 
 EVENT_STREAM = "text/event-stream"
 
@@ -176,3 +177,40 @@ def job_events(job_id: str) -> Call[None]:
 
 def tenant_events() -> Call[None]:
     return Call("GET", "/v1/events", _nothing, timeout=STREAM_TIMEOUT, accept=EVENT_STREAM)
+
+
+# Transcriptions
+
+
+def create_transcription(
+    asset_id: str,
+    language: str | None,
+    model: str | None,
+    word_timestamps: bool,
+    prompt: str | None,
+    idempotency_key: str | None,
+) -> Call[Job]:
+    body: JSON = {"asset_id": asset_id, "word_timestamps": word_timestamps}
+    if language is not None:
+        body["language"] = language
+    if model is not None:
+        body["model"] = model
+    if prompt is not None:
+        body["prompt"] = prompt
+    return post("/v1/transcriptions", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_transcript(asset_id: str, format: str) -> Call[str]:
+    """The transcript's body as text; a format the API does not know is its ``validation_failed``."""
+    return Call(
+        "GET",
+        f"/v1/transcripts/{_id(asset_id)}",
+        str,
+        params={"format": format},
+        accept=TRANSCRIPT_MEDIA_TYPES.get(format, "*/*"),
+        as_text=True,
+    )
+
+
+def get_transcript_json(asset_id: str) -> Call[Transcript]:
+    return Call("GET", f"/v1/transcripts/{_id(asset_id)}", Transcript.from_json, params={"format": "json"})

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from reelforge_sdk.models import Asset, Job
+
 # Codes for answers that carry no problem document (a proxy's 502, S3's XML).
 _CODE_BY_STATUS = {
     400: "bad_request",
@@ -117,6 +119,26 @@ class UploadInterruptedError(ReelforgeError):
             detail=f"parts {numbers} of upload {asset_id} failed ({cause}); resume it with the same file",
             status=cause.status,
         )
+
+
+def job_failed(job: Job) -> ReelforgeError:
+    """A failed job as an error: its own code and message, naming the job."""
+    error = job.error
+    return ReelforgeError(
+        code=error.code if error else "job_failed",
+        title="The job failed",
+        detail=f"{error.message if error else 'no reason given'} (job {job.id} failed)",
+    )
+
+
+def asset_failed(asset: Asset) -> ReelforgeError:
+    """An asset whose processing failed as an error: its own code and message, naming the asset."""
+    error = asset.error
+    return ReelforgeError(
+        code=error.code if error else "asset_failed",
+        title="The asset failed",
+        detail=f"{error.message if error else 'no reason given'} (asset {asset.id} failed)",
+    )
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

@@ -9,7 +9,7 @@ import typer
 from reelforge_cli import render
 from reelforge_cli.output import JsonFlag, ResultFailedError, session
 from reelforge_cli.progress import job_bar
-from reelforge_sdk import Job, ReelforgeError
+from reelforge_sdk import Job, job_failed
 
 app = typer.Typer(help="List, show and follow jobs.", no_args_is_help=True)
 
@@ -66,11 +66,4 @@ def watch_job(ctx: typer.Context, job_id: JobId, json_output: JsonFlag = False) 
         if not s.out.json_mode:
             s.out.stdout.print(render.job_panel(last))
         if last.status == "failed":
-            error = last.error
-            raise ResultFailedError(
-                ReelforgeError(
-                    code=error.code if error else "job_failed",
-                    title="The job failed",
-                    detail=f"{error.message if error else 'no reason given'} (job {job_id} failed)",
-                )
-            )
+            raise ResultFailedError(job_failed(last))

@@ -11,7 +11,7 @@ from reelforge_cli import render
 from reelforge_cli.errors import UsageError
 from reelforge_cli.output import JsonFlag, ResultFailedError, Session, session
 from reelforge_cli.progress import asset_spinner, upload_bar
-from reelforge_sdk import DEFAULT_MULTIPART_THRESHOLD, Asset, ReelforgeError, UploadInterruptedError
+from reelforge_sdk import DEFAULT_MULTIPART_THRESHOLD, Asset, ReelforgeError, UploadInterruptedError, asset_failed
 
 Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the asset is ready or failed.")]
 WaitTimeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the asset.")]
@@ -34,21 +34,7 @@ def upload(
     with session(ctx, json_output) as s:
         if not file.is_file():
             raise UsageError("file_not_found", f"{file}: no such file")
-        client = s.client
-        try:
-            with upload_bar(s.out.stderr, file.name) as on_progress:
-                if resume:
-                    asset = client.resume_upload(resume, file, on_progress=on_progress)
-                else:
-                    asset = client.upload(file, on_progress=on_progress, multipart_threshold=multipart_threshold)
-        except UploadInterruptedError as exc:
-            raise ReelforgeError(
-                code=exc.code,
-                title=exc.title,
-                detail=f"{exc.detail}: reelforge upload {file} --resume {exc.asset_id}",
-                status=exc.status,
-            ) from exc
-        s.out.note(f"uploaded {file.name} as asset {asset.id}")
+        asset = send_file(s, file, multipart_threshold=multipart_threshold, resume=resume)
         _finish(s, asset, wait=wait, timeout=timeout)
 
 
@@ -67,18 +53,40 @@ def import_url(
         _finish(s, asset, wait=wait, timeout=timeout)
 
 
+def send_file(
+    s: Session, file: Path, *, multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD, resume: str | None = None
+) -> Asset:
+    """Upload ``file`` with a progress bar; an interrupted multipart upload's error says how to resume it."""
+    client = s.client
+    try:
+        with upload_bar(s.out.stderr, file.name) as on_progress:
+            if resume:
+                asset = client.resume_upload(resume, file, on_progress=on_progress)
+            else:
+                asset = client.upload(file, on_progress=on_progress, multipart_threshold=multipart_threshold)
+    except UploadInterruptedError as exc:
+        raise ReelforgeError(
+            code=exc.code,
+            title=exc.title,
+            detail=f"{exc.detail}: reelforge upload {file} --resume {exc.asset_id}",
+            status=exc.status,
+        ) from exc
+    s.out.note(f"uploaded {file.name} as asset {asset.id}")
+    return asset
+
+
+def settle(s: Session, asset: Asset, *, timeout: float) -> Asset:
+    """The asset once ready or failed, with a spinner saying what it is doing meanwhile."""
+    if asset.is_terminal:
+        return asset
+    with asset_spinner(s.out.stderr, asset.id) as on_update:
+        return s.client.wait_for_asset(asset.id, timeout=timeout, on_update=on_update)
+
+
 def _finish(s: Session, asset: Asset, *, wait: bool, timeout: float) -> None:
     """Wait if asked, print the asset, and fail (exit 1) when its processing failed."""
-    if wait and not asset.is_terminal:
-        with asset_spinner(s.out.stderr, asset.id) as on_update:
-            asset = s.client.wait_for_asset(asset.id, timeout=timeout, on_update=on_update)
+    if wait:
+        asset = settle(s, asset, timeout=timeout)
     s.out.result(asset.raw, lambda: render.asset_panel(asset))
     if asset.status == "failed":
-        error = asset.error
-        raise ResultFailedError(
-            ReelforgeError(
-                code=error.code if error else "asset_failed",
-                title="The asset failed",
-                detail=f"{error.message if error else 'no reason given'} (asset {asset.id} failed)",
-            )
-        )
+        raise ResultFailedError(asset_failed(asset))
