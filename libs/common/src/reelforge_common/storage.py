@@ -132,9 +132,13 @@ class ObjectStore:
 
     async def read_head(self, key: str, length: int) -> bytes:
         """The first ``length`` bytes of an object (fewer if it is shorter; 0: all of it)."""
+        return await self.read_range(key, 0, length)
+
+    async def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of an object from ``offset`` (fewer at its end; 0: to the end)."""
 
         def _read() -> bytes:
-            response = self._client.get_object(self.bucket, key, offset=0, length=length)
+            response = self._client.get_object(self.bucket, key, offset=offset, length=length)
             try:
                 return bytes(response.read())
             finally:

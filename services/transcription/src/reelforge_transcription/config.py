@@ -29,5 +29,11 @@ class TranscriptionSettings(ServiceSettings):
     # Seconds before a job whose replica died (stopped renewing it) goes to
     # another replica; a live replica renews its jobs well within this.
     job_ack_wait_s: float = Field(default=60.0, ge=5.0)
+    # Media longer than this is transcribed in chunks of about `chunk_s`, cut
+    # at silences, which any replica may take (several replicas, or
+    # `transcribe_concurrency` > 1, transcribe one long file in parallel).
+    chunk_threshold_s: float = Field(default=900.0, gt=0)
+    chunk_s: float = Field(default=300.0, ge=30.0)
+
     # Local scratch space (audio being transcribed). Empty: the system's temp folder.
     work_dir: Path | None = None

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.vad import VadOptions
+from faster_whisper.audio import decode_audio
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 from numpy.typing import NDArray
 
 from reelforge_transcription.models import BASE, block_hub_access, resolve_model
@@ -218,6 +219,23 @@ class Engine:
             segments=tuple(segments),
             model=config.model,
         )
+
+
+def speech_spans(path: Path, vad: VadConfig | None = None) -> list[tuple[float, float]]:
+    """Where speech is in a 16 kHz audio file, in seconds (Silero VAD, the
+    engine's settings): the silences between are where long media is cut."""
+    config = vad or VadConfig()
+    samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    options = VadOptions(
+        threshold=config.threshold,
+        min_speech_duration_ms=config.min_speech_duration_ms,
+        min_silence_duration_ms=config.min_silence_duration_ms,
+        speech_pad_ms=config.speech_pad_ms,
+    )
+    return [
+        (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
+        for span in get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
+    ]
 
 
 def _audio_source(audio: Audio) -> str | NDArray[np.float32]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -191,3 +192,62 @@ async def search_segments(conn: Db, *, tenant_id: str, query: str, limit: int) -
         limit,
     )
     return [SegmentHit(**dict(row)) for row in rows]
+
+
+async def create_chunks(
+    conn: Connection, *, tenant_id: str, transcript_id: str, spans: list[tuple[float, float]]
+) -> None:
+    await conn.executemany(
+        "INSERT INTO transcript_chunks (tenant_id, transcript_id, idx, start_s, end_s) VALUES ($1, $2, $3, $4, $5)",
+        [(tenant_id, transcript_id, idx, start, end) for idx, (start, end) in enumerate(spans)],
+    )
+
+
+async def chunk_done(conn: Db, *, tenant_id: str, transcript_id: str, idx: int) -> bool:
+    done: bool | None = await conn.fetchval(
+        "SELECT result IS NOT NULL FROM transcript_chunks WHERE tenant_id = $1 AND transcript_id = $2 AND idx = $3",
+        tenant_id,
+        transcript_id,
+        idx,
+    )
+    return bool(done)
+
+
+async def save_chunk(conn: Connection, *, tenant_id: str, transcript_id: str, idx: int, result: Transcript) -> None:
+    await conn.execute(
+        """UPDATE transcript_chunks SET result = $4::jsonb
+           WHERE tenant_id = $1 AND transcript_id = $2 AND idx = $3""",
+        tenant_id,
+        transcript_id,
+        idx,
+        json.dumps(result.to_json()),
+    )
+
+
+async def chunk_progress(conn: Db, *, tenant_id: str, transcript_id: str) -> tuple[int, int]:
+    """(chunks done, chunks in all)."""
+    row = await conn.fetchrow(
+        """SELECT count(result), count(*) FROM transcript_chunks WHERE tenant_id = $1 AND transcript_id = $2""",
+        tenant_id,
+        transcript_id,
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+async def chunk_results(conn: Db, *, tenant_id: str, transcript_id: str) -> list[Transcript]:
+    rows = await conn.fetch(
+        "SELECT result FROM transcript_chunks WHERE tenant_id = $1 AND transcript_id = $2 ORDER BY idx",
+        tenant_id,
+        transcript_id,
+    )
+    return [Transcript.from_json(json.loads(row["result"])) for row in rows]
+
+
+async def transcript_by_id(conn: Db, *, tenant_id: str, transcript_id: str, lock: bool = False) -> TranscriptRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM transcripts WHERE tenant_id = $1 AND id = $2{' FOR UPDATE' if lock else ''}",
+        tenant_id,
+        transcript_id,
+    )
+    return _row(row) if row else None

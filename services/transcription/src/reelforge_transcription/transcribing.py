@@ -17,19 +17,25 @@ import logging
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import av
 
 from reelforge.events.v1.asset_pb2 import AssetDeleted, AssetIngested
-from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted, TranscriptionRequested
+from reelforge.events.v1.transcription_pb2 import (
+    TranscriptionChunkRequested,
+    TranscriptionCompleted,
+    TranscriptionRequested,
+)
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
 from reelforge_transcription import store
+from reelforge_transcription.chunking import plan_chunks, stitch, wav_layout
 from reelforge_transcription.config import TranscriptionSettings
-from reelforge_transcription.engine import Engine
+from reelforge_transcription.engine import Engine, speech_spans
 from reelforge_transcription.store import AssetAudio, TranscriptRow
 from reelforge_transcription.transcript import Transcript
 
@@ -40,6 +46,8 @@ CONSUMER = "transcription-jobs"
 _MAX_DELIVER = 5
 # Progress is announced at most this often while the engine runs.
 _PROGRESS_EVERY_S = 2.0
+# Enough of a WAV file to find where its samples start.
+_WAV_HEAD_BYTES = 4096
 
 
 class Transcriber:
@@ -60,7 +68,10 @@ class Transcriber:
             ),
             Subscription(
                 durable=CONSUMER,
-                routes=(Route("transcription.requested", TranscriptionRequested, self.on_requested),),
+                routes=(
+                    Route("transcription.requested", TranscriptionRequested, self.on_requested),
+                    Route("transcription.chunk_requested", TranscriptionChunkRequested, self.on_chunk),
+                ),
                 concurrency=self._settings.transcribe_concurrency,
                 max_ack_pending=self._settings.transcribe_concurrency * 4,
                 ack_wait_s=self._settings.job_ack_wait_s,
@@ -90,6 +101,9 @@ class Transcriber:
             await self._fail(row, event, "asset_not_found", f"no ingested asset {row.asset_id}")
             return
         try:
+            if audio.audio_key and audio.duration_s > self._settings.chunk_threshold_s:
+                await self._fan_out(row, audio, event)
+                return
             transcript = await self._transcribe(row, audio, event)
         except av.error.FFmpegError as exc:  # the audio does not decode: retrying will not help
             await self._fail(row, event, "media_unreadable", f"the audio track does not decode: {exc}")
@@ -146,7 +160,7 @@ class Transcriber:
         return await work
 
     async def _progress(
-        self, conn: Connection, row: TranscriptRow, event: Event[TranscriptionRequested], stage: str, fraction: float
+        self, conn: Connection, row: TranscriptRow, event: Event[Any], stage: str, fraction: float
     ) -> None:
         await EVENTS.progress(
             conn,
@@ -159,34 +173,125 @@ class Transcriber:
         )
 
     async def _succeed(self, row: TranscriptRow, event: Event[TranscriptionRequested], transcript: Transcript) -> None:
-        key = self._store.key(row.tenant_id, row.asset_id, f"{row.id}.json")
-        document = json.dumps(transcript.to_json(), ensure_ascii=False).encode()
-        await self._store.put_stream(key, io.BytesIO(document), content_type="application/json", length=len(document))
         async with self._db.transaction() as conn:
             if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
                 return
             current = await store.transcript_for_job(conn, tenant_id=row.tenant_id, job_id=row.job_id, lock=True)
             if current is None:  # the asset was deleted while transcribing
-                await self._store.delete(key)
                 return
-            await store.mark_completed(
-                conn, tenant_id=row.tenant_id, transcript_id=row.id, transcript=transcript, document_key=key
-            )
-            completed = TranscriptionCompleted(
-                asset_id=row.asset_id,
-                transcript_id=row.id,
-                language=transcript.language,
-                language_probability=transcript.language_probability,
-                duration_s=transcript.duration_s,
-                segment_count=len(transcript.segments),
-                word_count=transcript.word_count,
-            )
-            await EVENTS.emit(
-                conn, "completed", completed, tenant_id=row.tenant_id, job_id=row.job_id, causation_id=event.event_id
-            )
+            await self._complete(conn, row, transcript, causation_id=event.event_id)
+
+    async def _complete(
+        self, conn: Connection, row: TranscriptRow, transcript: Transcript, *, causation_id: str
+    ) -> None:
+        """Store the document, record the transcript and its segments, announce it (in ``conn``'s transaction)."""
+        key = self._store.key(row.tenant_id, row.asset_id, f"{row.id}.json")
+        document = json.dumps(transcript.to_json(), ensure_ascii=False).encode()
+        await self._store.put_stream(key, io.BytesIO(document), content_type="application/json", length=len(document))
+        await store.mark_completed(
+            conn, tenant_id=row.tenant_id, transcript_id=row.id, transcript=transcript, document_key=key
+        )
+        completed = TranscriptionCompleted(
+            asset_id=row.asset_id,
+            transcript_id=row.id,
+            language=transcript.language,
+            language_probability=transcript.language_probability,
+            duration_s=transcript.duration_s,
+            segment_count=len(transcript.segments),
+            word_count=transcript.word_count,
+        )
+        await EVENTS.emit(
+            conn, "completed", completed, tenant_id=row.tenant_id, job_id=row.job_id, causation_id=causation_id
+        )
         log.info("transcript completed", extra={"transcript_id": row.id, "words": transcript.word_count})
 
-    async def _fail(self, row: TranscriptRow, event: Event[TranscriptionRequested], code: str, message: str) -> None:
+    # Long media: fanned out as chunks, checkpointed one by one.
+
+    async def _fan_out(self, row: TranscriptRow, audio: AssetAudio, event: Event[TranscriptionRequested]) -> None:
+        """Cut the audio at silences and queue each chunk as a work item."""
+        with tempfile.TemporaryDirectory(dir=self._settings.work_dir) as folder:
+            path = Path(folder) / "audio.wav"
+            await self._store.download(audio.audio_key, str(path))
+            speech = await asyncio.to_thread(speech_spans, path)
+        spans = plan_chunks(
+            speech, audio.duration_s, target_s=self._settings.chunk_s, search_s=self._settings.chunk_s / 10
+        )
+        async with self._db.transaction() as conn:
+            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
+                return
+            await store.mark_running(conn, tenant_id=row.tenant_id, transcript_id=row.id)
+            await store.create_chunks(conn, tenant_id=row.tenant_id, transcript_id=row.id, spans=spans)
+            for idx, (start, end) in enumerate(spans):
+                chunk = TranscriptionChunkRequested(transcript_id=row.id, index=idx, start_s=start, end_s=end)
+                await EVENTS.emit(
+                    conn,
+                    "chunk_requested",
+                    chunk,
+                    tenant_id=row.tenant_id,
+                    job_id=row.job_id,
+                    causation_id=event.event_id,
+                )
+            await self._progress(conn, row, event, "transcribing", 0.05)
+        log.info("transcription fanned out", extra={"transcript_id": row.id, "chunks": len(spans)})
+
+    async def on_chunk(self, event: Event[TranscriptionChunkRequested]) -> None:
+        chunk = event.payload
+        row = await store.transcript_by_id(self._db.pool, tenant_id=event.tenant_id, transcript_id=chunk.transcript_id)
+        if row is None or row.status in {"completed", "failed"}:
+            return
+        audio = await store.asset_audio(self._db.pool, tenant_id=row.tenant_id, asset_id=row.asset_id)
+        if audio is None:
+            return  # the asset was deleted: its transcripts go with it
+        try:
+            piece = await self._transcribe_chunk(row, audio, chunk)
+        except (av.error.FFmpegError, ValueError) as exc:
+            await self._fail(row, event, "media_unreadable", f"the audio track does not decode: {exc}")
+            return
+        except Exception as exc:
+            if event.attempt < _MAX_DELIVER:
+                raise
+            await self._fail(
+                row, event, "transcription_failed", f"chunk {chunk.index} failed {event.attempt} times: {exc}"
+            )
+            return
+        async with self._db.transaction() as conn:
+            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
+                return
+            current = await store.transcript_by_id(conn, tenant_id=row.tenant_id, transcript_id=row.id, lock=True)
+            if current is None or current.status != "running":
+                return
+            await store.save_chunk(conn, tenant_id=row.tenant_id, transcript_id=row.id, idx=chunk.index, result=piece)
+            done, total = await store.chunk_progress(conn, tenant_id=row.tenant_id, transcript_id=row.id)
+            if done < total:
+                await self._progress(conn, row, event, "transcribing", 0.05 + 0.9 * done / total)
+                return
+            pieces = await store.chunk_results(conn, tenant_id=row.tenant_id, transcript_id=row.id)
+            transcript = stitch(pieces, duration_s=audio.duration_s, model=self._engine.model_name)
+            await self._complete(conn, row, transcript, causation_id=event.event_id)
+
+    async def _transcribe_chunk(
+        self, row: TranscriptRow, audio: AssetAudio, chunk: TranscriptionChunkRequested
+    ) -> Transcript:
+        """The chunk's transcript, its times moved to their place in the whole media."""
+        layout = wav_layout(await self._store.read_head(audio.audio_key, _WAV_HEAD_BYTES))
+        offset, length = layout.byte_range(chunk.start_s, chunk.end_s)
+        samples = layout.samples(await self._store.read_range(audio.audio_key, offset, length))
+        piece = await asyncio.to_thread(
+            self._engine.transcribe,
+            samples,
+            language=row.requested_language or None,
+            prompt=row.prompt or None,
+            word_timestamps=row.word_timestamps,
+        )
+        return Transcript(
+            language=piece.language,
+            language_probability=piece.language_probability,
+            duration_s=chunk.end_s - chunk.start_s,
+            segments=tuple(segment.shifted(chunk.start_s) for segment in piece.segments),
+            model=piece.model,
+        )
+
+    async def _fail(self, row: TranscriptRow, event: Event[Any], code: str, message: str) -> None:
         async with self._db.transaction() as conn:
             if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
                 return

@@ -90,3 +90,37 @@ class TranscriptionCompleted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TranscriptionCompleted: _TypeAlias = TranscriptionCompleted  # noqa: Y015
+
+@_typing.final
+class TranscriptionChunkRequested(_message.Message):
+    """transcription.chunk_requested: one piece of a long transcription, cut at a
+    silence, for whichever replica takes it first. The chunk's result is
+    checkpointed by the service; the replica that finishes the last chunk
+    stitches the transcript and completes the job.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TRANSCRIPT_ID_FIELD_NUMBER: _builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    START_S_FIELD_NUMBER: _builtins.int
+    END_S_FIELD_NUMBER: _builtins.int
+    transcript_id: _builtins.str
+    index: _builtins.int
+    start_s: _builtins.float
+    end_s: _builtins.float
+    def __init__(
+        self,
+        *,
+        transcript_id: _builtins.str = ...,
+        index: _builtins.int = ...,
+        start_s: _builtins.float = ...,
+        end_s: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_s", b"end_s", "index", b"index", "start_s", b"start_s", "transcript_id", b"transcript_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TranscriptionChunkRequested: _TypeAlias = TranscriptionChunkRequested  # noqa: Y015
