@@ -105,6 +105,10 @@ async def test_search_finds_the_moment_in_the_tenants_transcripts_only(platform:
     assert "country" in hits[0]["text"].lower()
     assert 0 <= hits[0]["start_s"] < hits[0]["end_s"] <= 11.5
     assert {hit["asset_id"] for hit in hits} == {jfk}
+    # Semantic search: what was meant, in other words.
+    meant = await search("duty to the nation", acme)
+    assert meant, "no semantic hit"
+    assert meant[0]["asset_id"] == jfk
     assert await search('"country can do for you" -americans', acme) == []  # the segment says "Americans"
     assert await search("what you can do for your country", globex) == []
     refused = await platform.api.get("/v1/search", params={"q": ""}, headers=acme)

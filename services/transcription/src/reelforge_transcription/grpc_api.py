@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
 import grpc
+import numpy as np
 
 from reelforge.events.v1.transcription_pb2 import TranscriptionRequested
 from reelforge.transcription.v1 import transcription_pb2, transcription_pb2_grpc
@@ -13,7 +15,8 @@ from reelforge.transcription.v1.transcription_pb2 import TranscriptFormat
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
 from reelforge_common.storage import ObjectStore
-from reelforge_transcription import store, subtitles
+from reelforge_transcription import search, store, subtitles
+from reelforge_transcription.embeddings import Embedder, from_bytes, rank
 from reelforge_transcription.engine import Engine
 from reelforge_transcription.transcribing import EVENTS, new_transcript_id
 from reelforge_transcription.transcript import Transcript
@@ -28,10 +31,11 @@ _RENDERINGS: dict[int, tuple[str, Callable[[Transcript], str]]] = {
 
 
 class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
-    def __init__(self, db: Database, store_: ObjectStore, engine: Engine) -> None:
+    def __init__(self, db: Database, store_: ObjectStore, engine: Engine, embedder: Embedder) -> None:
         self._db = db
         self._store = store_
         self._engine = engine
+        self._embedder = embedder
 
     def register(self, server: grpc.aio.Server) -> None:
         transcription_pb2_grpc.add_TranscriptionServicer_to_server(self, server)
@@ -113,7 +117,20 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
                 f"query: 1 to {_MAX_QUERY} characters",
             )
         limit = min(request.limit or _DEFAULT_HITS, _MAX_HITS)
-        hits = await store.search_segments(self._db.pool, tenant_id=request.tenant_id, query=query, limit=limit)
+        fulltext = await store.search_segments(
+            self._db.pool, tenant_id=request.tenant_id, query=query, limit=search.CANDIDATES
+        )
+        segments, embeddings = await store.embedded_segments(self._db.pool, tenant_id=request.tenant_id)
+        semantic: list[store.SegmentHit] = []
+        if segments:
+            query_vector = (await asyncio.to_thread(self._embedder.encode, [query]))[0]
+            vectors = np.stack([from_bytes(data) for data in embeddings])
+            semantic = [
+                segments[index]
+                for index, similarity in rank(query_vector, vectors, search.CANDIDATES)
+                if similarity >= search.MIN_SIMILARITY
+            ]
+        hits = search.fuse(fulltext, semantic, query=query, limit=limit)
         return transcription_pb2.SearchResponse(
             hits=[
                 transcription_pb2.SearchHit(

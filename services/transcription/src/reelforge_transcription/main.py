@@ -9,6 +9,7 @@ from pathlib import Path
 
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
 from reelforge_transcription.config import TranscriptionSettings
+from reelforge_transcription.embeddings import Embedder
 from reelforge_transcription.engine import Engine, EngineConfig
 from reelforge_transcription.grpc_api import SERVICE_NAME, TranscriptionService
 from reelforge_transcription.transcribing import Transcriber
@@ -32,8 +33,9 @@ async def build(resources: Resources[TranscriptionSettings]) -> Components:
     settings, db, object_store = resources.settings, resources.db, resources.store
     assert object_store is not None
     engine = await asyncio.to_thread(Engine, engine_config(settings))  # loads the model
-    transcriber = Transcriber(settings, db, object_store, engine)
-    service = TranscriptionService(db, object_store, engine)
+    embedder = await asyncio.to_thread(Embedder)  # all-MiniLM-L6-v2, for semantic search
+    transcriber = Transcriber(settings, db, object_store, engine, embedder)
+    service = TranscriptionService(db, object_store, engine, embedder)
     return Components(
         subscriptions=transcriber.subscriptions(),
         grpc_registrars=[service.register],

@@ -126,7 +126,13 @@ async def mark_running(conn: Db, *, tenant_id: str, transcript_id: str) -> None:
 
 
 async def mark_completed(
-    conn: Connection, *, tenant_id: str, transcript_id: str, transcript: Transcript, document_key: str
+    conn: Connection,
+    *,
+    tenant_id: str,
+    transcript_id: str,
+    transcript: Transcript,
+    document_key: str,
+    embeddings: list[bytes],
 ) -> None:
     """Record the result and its segments (for search)."""
     await conn.execute(
@@ -143,11 +149,11 @@ async def mark_completed(
         document_key,
     )
     await conn.executemany(
-        """INSERT INTO segments (tenant_id, transcript_id, idx, start_s, end_s, text)
-           VALUES ($1, $2, $3, $4, $5, $6)""",
+        """INSERT INTO segments (tenant_id, transcript_id, idx, start_s, end_s, text, embedding)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
         [
-            (tenant_id, transcript_id, idx, segment.start, segment.end, segment.text.strip())
-            for idx, segment in enumerate(transcript.segments)
+            (tenant_id, transcript_id, idx, segment.start, segment.end, segment.text.strip(), embedding)
+            for idx, (segment, embedding) in enumerate(zip(transcript.segments, embeddings, strict=True))
         ],
     )
 
@@ -251,3 +257,26 @@ async def transcript_by_id(conn: Db, *, tenant_id: str, transcript_id: str, lock
         transcript_id,
     )
     return _row(row) if row else None
+
+
+# Segments whose embeddings a semantic search compares at most (the tenant's
+# most recent); past this, an approximate index (pgvector) is the next step.
+SEMANTIC_SCAN_LIMIT = 50_000
+
+
+async def embedded_segments(conn: Db, *, tenant_id: str) -> tuple[list[SegmentHit], list[bytes]]:
+    """The tenant's most recent segments with embeddings, and those embeddings."""
+    rows = await conn.fetch(
+        """
+        SELECT t.asset_id, s.transcript_id, s.start_s, s.end_s, s.text, s.embedding
+        FROM segments s
+        JOIN transcripts t ON t.tenant_id = s.tenant_id AND t.id = s.transcript_id
+        WHERE s.tenant_id = $1 AND t.status = 'completed' AND s.embedding IS NOT NULL
+        ORDER BY t.completed_at DESC, s.idx
+        LIMIT $2
+        """,
+        tenant_id,
+        SEMANTIC_SCAN_LIMIT,
+    )
+    hits = [SegmentHit(r["asset_id"], r["transcript_id"], r["start_s"], r["end_s"], r["text"], 0.0) for r in rows]
+    return hits, [bytes(row["embedding"]) for row in rows]

@@ -35,6 +35,7 @@ from reelforge_common.storage import ObjectStore
 from reelforge_transcription import store
 from reelforge_transcription.chunking import plan_chunks, stitch, wav_layout
 from reelforge_transcription.config import TranscriptionSettings
+from reelforge_transcription.embeddings import Embedder, to_bytes
 from reelforge_transcription.engine import Engine, speech_spans
 from reelforge_transcription.store import AssetAudio, TranscriptRow
 from reelforge_transcription.transcript import Transcript
@@ -51,11 +52,14 @@ _WAV_HEAD_BYTES = 4096
 
 
 class Transcriber:
-    def __init__(self, settings: TranscriptionSettings, db: Database, store_: ObjectStore, engine: Engine) -> None:
+    def __init__(
+        self, settings: TranscriptionSettings, db: Database, store_: ObjectStore, engine: Engine, embedder: Embedder
+    ) -> None:
         self._settings = settings
         self._db = db
         self._store = store_
         self._engine = engine
+        self._embedder = embedder
 
     def subscriptions(self) -> list[Subscription]:
         return [
@@ -188,8 +192,14 @@ class Transcriber:
         key = self._store.key(row.tenant_id, row.asset_id, f"{row.id}.json")
         document = json.dumps(transcript.to_json(), ensure_ascii=False).encode()
         await self._store.put_stream(key, io.BytesIO(document), content_type="application/json", length=len(document))
+        vectors = await asyncio.to_thread(self._embedder.encode, [segment.text for segment in transcript.segments])
         await store.mark_completed(
-            conn, tenant_id=row.tenant_id, transcript_id=row.id, transcript=transcript, document_key=key
+            conn,
+            tenant_id=row.tenant_id,
+            transcript_id=row.id,
+            transcript=transcript,
+            document_key=key,
+            embeddings=[to_bytes(vector) for vector in vectors],
         )
         completed = TranscriptionCompleted(
             asset_id=row.asset_id,
