@@ -14,8 +14,10 @@ Needs the running stack (`make up`). The audio is real read speech from
   the same model files and the same decoding settings (the engine's
   defaults), segments consumed to the end.
 
-Prints the real-time factor (seconds of work per second of audio) of each
-and `ratio=<ours/bare time>` last (target at most 1.05). With `--scaling`,
+Each path runs ``--rounds`` times, alternating (the first run of each pays
+for warming up); the medians are compared. Prints the real-time factor
+(seconds of work per second of audio) of each and `ratio=<ours/bare time>`
+last (target at most 1.05). With `--scaling`,
 also the service's RTF and the peak resident memory of the transcription
 process for each length, to show that cost grows linearly and memory stays
 flat.
@@ -25,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -117,14 +121,18 @@ class Service:
         response = await self.api.post("/v1/transcriptions", json={"asset_id": asset_id}, headers=self.auth)
         response.raise_for_status()
         job_id = response.json()["id"]
-        while True:
-            job = (await self.api.get(f"/v1/jobs/{job_id}", headers=self.auth)).json()
-            peak = max(peak, _rss(self.pid))
-            if job["status"] == "succeeded":
-                return time.perf_counter() - started, peak
-            if job["status"] == "failed":
-                raise RuntimeError(f"transcription failed: {job['error']}")
-            await asyncio.sleep(0.05)
+        # Wait on the job's event stream (polling would take CPU from the engine).
+        async with self.api.stream("GET", f"/v1/jobs/{job_id}/events", headers=self.auth) as events:
+            async for line in events.aiter_lines():
+                peak = max(peak, _rss(self.pid))
+                if not line.startswith("data: "):
+                    continue
+                job = json.loads(line.removeprefix("data: "))
+                if job["status"] == "succeeded":
+                    return time.perf_counter() - started, peak
+                if job["status"] == "failed":
+                    raise RuntimeError(f"transcription failed: {job['error']}")
+        raise RuntimeError(f"the event stream of job {job_id} ended early")
 
 
 def _rss(pid: int) -> int:
@@ -137,6 +145,7 @@ def _rss(pid: int) -> int:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=5.0, help="length of the compared audio")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each path, alternating; medians compared")
     parser.add_argument("--scaling", default="", help="comma-separated lengths in minutes, e.g. 1,5,20")
     args = parser.parse_args()
     layout = StackLayout.discover(ROOT)
@@ -155,10 +164,16 @@ async def main() -> None:
             audio = Path(folder) / "speech.wav"
             seconds = speech_wav(audio, args.minutes)
             asset_id = await service.upload(audio)
-            ours_s, _ = await service.transcribe(asset_id)
-            bare_s = await asyncio.to_thread(bare, model, config, audio)
-            print(f"{args.minutes:g} min of speech: service RTF {ours_s / seconds:.3f} ({ours_s:.1f} s), ", end="")
-            print(f"bare faster-whisper RTF {bare_s / seconds:.3f} ({bare_s:.1f} s)")
+            ours_runs, bare_runs = [], []
+            for round_ in range(1, args.rounds + 1):
+                ours_runs.append((await service.transcribe(asset_id))[0])
+                bare_runs.append(await asyncio.to_thread(bare, model, config, audio))
+                print(f"round {round_}: service {ours_runs[-1]:.1f} s, bare {bare_runs[-1]:.1f} s", flush=True)
+            ours_s, bare_s = statistics.median(ours_runs), statistics.median(bare_runs)
+            print(
+                f"{args.minutes:g} min of speech, medians: service RTF {ours_s / seconds:.3f} ({ours_s:.1f} s), "
+                f"bare faster-whisper RTF {bare_s / seconds:.3f} ({bare_s:.1f} s)"
+            )
             for minutes in [float(m) for m in args.scaling.split(",") if m]:
                 length = Path(folder) / f"speech-{minutes:g}.wav"
                 duration = speech_wav(length, minutes)
