@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 import pytest
 import srt
@@ -17,6 +18,8 @@ from media_corpus import SPEECH, ffmpeg
 from minio import Minio
 from support import wait_for
 from test_assets import wait_until_done
+
+from reelforge.api.v1 import jobs_pb2, jobs_pb2_grpc, transcripts_pb2, transcripts_pb2_grpc
 
 pytestmark = pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
 JFK = SPEECH / "jfk.wav"
@@ -177,3 +180,57 @@ async def test_bad_requests_are_refused_with_their_codes(platform: Platform) -> 
     other_tenant = await platform.api.get(f"/v1/transcripts/{asset_id}", headers=globex)
     assert (other_tenant.status_code, other_tenant.json()["code"]) == (404, "not_found")
     assert json.loads((await platform.api.get(f"/v1/transcripts/{asset_id}", headers=acme)).text)["language"] == "en"
+
+
+async def test_the_same_operations_over_the_public_grpc_api(platform: Platform) -> None:
+    _tenant, auth = await platform.tenant("acme")
+    _globex, globex = await platform.tenant("globex")
+    asset_id = await ready_asset(platform, auth, JFK, "audio/wav")
+    metadata = (("authorization", auth["Authorization"]),)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
+        transcripts = transcripts_pb2_grpc.TranscriptsStub(channel)
+        job = await transcripts.CreateTranscription(
+            transcripts_pb2.CreateTranscriptionRequest(asset_id=asset_id, language="en"), metadata=metadata
+        )
+        assert (job.kind, job.resource_id) == ("transcription", asset_id)
+        watch = jobs_pb2_grpc.JobsStub(channel).WatchJob(jobs_pb2.WatchJobRequest(job_id=job.id), metadata=metadata)
+        final = [event.job async for event in watch if event.HasField("job")][-1]
+        assert final.status == jobs_pb2.JOB_STATUS_SUCCEEDED
+
+        text = await transcripts.GetTranscript(
+            transcripts_pb2.GetTranscriptRequest(asset_id=asset_id, format=transcripts_pb2.TRANSCRIPT_FORMAT_TXT),
+            metadata=metadata,
+        )
+        assert text.content_type == "text/plain"
+        assert words_of(text.body)[-4:] == ["do", "for", "your", "country"]
+        found = await transcripts.SearchTranscripts(
+            transcripts_pb2.SearchTranscriptsRequest(query="duty to the nation"), metadata=metadata
+        )
+        assert [hit.asset_id for hit in found.hits][:1] == [asset_id]
+
+        for call, status, code in [
+            (
+                transcripts.CreateTranscription(
+                    transcripts_pb2.CreateTranscriptionRequest(asset_id=asset_id, language="xx"), metadata=metadata
+                ),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "unsupported_language",
+            ),
+            (
+                transcripts.GetTranscript(
+                    transcripts_pb2.GetTranscriptRequest(asset_id=asset_id),
+                    metadata=(("authorization", globex["Authorization"]),),
+                ),
+                grpc.StatusCode.NOT_FOUND,
+                "not_found",
+            ),
+            (
+                transcripts.SearchTranscripts(transcripts_pb2.SearchTranscriptsRequest(query=" "), metadata=metadata),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "validation_failed",
+            ),
+        ]:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await call
+            assert refused.value.code() == status
+            assert dict(refused.value.trailing_metadata() or ())["rf-error-code"] == code

@@ -23,7 +23,9 @@ async def build(resources: Resources[GatewaySettings]) -> Components:
     ingest = IngestClient(settings.ingest_target, settings.internal_call_timeout_s)
     transcription = TranscriptionClient(settings.transcription_target, settings.internal_call_timeout_s)
     api = create_app(pool=resources.db.pool, settings=settings, ingest=ingest, transcription=transcription, feed=feed)
-    grpc_api = PublicGrpcApi(pool=resources.db.pool, settings=settings, ingest=ingest, feed=feed)
+    grpc_api = PublicGrpcApi(
+        pool=resources.db.pool, settings=settings, ingest=ingest, transcription=transcription, feed=feed
+    )
     return Components(
         subscriptions=[*projection.subscriptions(), *UsageMeter(resources.db.pool).subscriptions()],
         grpc_registrars=[grpc_api.register],

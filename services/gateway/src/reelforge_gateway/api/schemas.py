@@ -84,3 +84,15 @@ class SearchHit(BaseModel):
 
 class SearchPage(BaseModel):
     items: list[SearchHit]
+
+
+class TranscriptionCreate(BaseModel):
+    asset_id: str = Field(min_length=1, max_length=100)
+    language: str | None = Field(
+        default=None, min_length=2, max_length=8, description="ISO 639-1 code, e.g. `en`; omit to detect"
+    )
+    model: str | None = Field(default=None, max_length=100, description="Omit for the deployment's model")
+    word_timestamps: bool = True
+    prompt: str | None = Field(
+        default=None, max_length=1000, description="Initial prompt: spelling of names and terms to expect"
+    )

@@ -5,27 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
 
 from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Transcription, Writer
-from reelforge_gateway.api.schemas import Job, SearchPage
+from reelforge_gateway.api.schemas import Job, SearchPage, TranscriptionCreate
 from reelforge_gateway.operations import transcriptions
 from reelforge_gateway.operations.transcriptions import Format
 from reelforge_gateway.problems import documented
 
 router = APIRouter(tags=["transcripts"], responses=documented("unauthenticated", "forbidden"))
-
-
-class TranscriptionCreate(BaseModel):
-    asset_id: str = Field(min_length=1, max_length=100)
-    language: str | None = Field(
-        default=None, min_length=2, max_length=8, description="ISO 639-1 code, e.g. `en`; omit to detect"
-    )
-    model: str | None = Field(default=None, max_length=100, description="Omit for the deployment's model")
-    word_timestamps: bool = True
-    prompt: str | None = Field(
-        default=None, max_length=1000, description="Initial prompt: spelling of names and terms to expect"
-    )
 
 
 @router.post(

@@ -20,14 +20,17 @@ from reelforge.api.v1 import (
     jobs_pb2_grpc,
     keys_pb2,
     keys_pb2_grpc,
+    transcripts_pb2,
+    transcripts_pb2_grpc,
 )
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.grpc_api.assets import AssetsService
 from reelforge_gateway.grpc_api.auth import Authenticator
 from reelforge_gateway.grpc_api.jobs import JobsService
 from reelforge_gateway.grpc_api.keys import AdminService, ApiKeysService
+from reelforge_gateway.grpc_api.transcripts import TranscriptsService
 from reelforge_gateway.grpc_api.uploads import ImportsService, UploadsService
-from reelforge_gateway.internal import IngestClient
+from reelforge_gateway.internal import IngestClient, TranscriptionClient
 from reelforge_gateway.live import JobFeed
 
 SERVICE_NAMES = tuple(
@@ -39,6 +42,7 @@ SERVICE_NAMES = tuple(
         (assets_pb2.DESCRIPTOR, "Imports"),
         (keys_pb2.DESCRIPTOR, "ApiKeys"),
         (admin_pb2.DESCRIPTOR, "Admin"),
+        (transcripts_pb2.DESCRIPTOR, "Transcripts"),
     )
 )
 
@@ -48,7 +52,15 @@ class PublicGrpcApi:
 
     service_names = SERVICE_NAMES
 
-    def __init__(self, *, pool: asyncpg.Pool, settings: GatewaySettings, ingest: IngestClient, feed: JobFeed) -> None:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        settings: GatewaySettings,
+        ingest: IngestClient,
+        transcription: TranscriptionClient,
+        feed: JobFeed,
+    ) -> None:
         auth = Authenticator(pool, settings)
         self._jobs = JobsService(auth, pool, feed)
         self._assets = AssetsService(auth, pool, settings, ingest, feed)
@@ -56,6 +68,7 @@ class PublicGrpcApi:
         self._imports = ImportsService(auth, pool, settings, ingest, feed)
         self._keys = ApiKeysService(auth, pool)
         self._admin = AdminService(auth, pool)
+        self._transcripts = TranscriptsService(auth, pool, settings, ingest, transcription, feed)
 
     def register(self, server: grpc.aio.Server) -> None:
         jobs_pb2_grpc.add_JobsServicer_to_server(self._jobs, server)
@@ -64,3 +77,4 @@ class PublicGrpcApi:
         assets_pb2_grpc.add_ImportsServicer_to_server(self._imports, server)
         keys_pb2_grpc.add_ApiKeysServicer_to_server(self._keys, server)
         admin_pb2_grpc.add_AdminServicer_to_server(self._admin, server)
+        transcripts_pb2_grpc.add_TranscriptsServicer_to_server(self._transcripts, server)
