@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
-from faster_whisper.audio import decode_audio
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 from numpy.typing import NDArray
 
@@ -221,11 +220,10 @@ class Engine:
         )
 
 
-def speech_spans(path: Path, vad: VadConfig | None = None) -> list[tuple[float, float]]:
-    """Where speech is in a 16 kHz audio file, in seconds (Silero VAD, the
-    engine's settings): the silences between are where long media is cut."""
+def speech_spans(samples: NDArray[np.float32], vad: VadConfig | None = None) -> list[tuple[float, float]]:
+    """Where speech is in 16 kHz samples, in seconds (Silero VAD, the engine's
+    settings): the silences between are where long media is cut."""
     config = vad or VadConfig()
-    samples = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
     options = VadOptions(
         threshold=config.threshold,
         min_speech_duration_ms=config.min_speech_duration_ms,

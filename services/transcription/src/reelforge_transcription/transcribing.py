@@ -49,6 +49,8 @@ _MAX_DELIVER = 5
 _PROGRESS_EVERY_S = 2.0
 # Enough of a WAV file to find where its samples start.
 _WAV_HEAD_BYTES = 4096
+# Audio read at a time when looking for silences in long media (about 4 MB).
+_VAD_WINDOW_S = 120.0
 
 
 class Transcriber:
@@ -219,10 +221,7 @@ class Transcriber:
 
     async def _fan_out(self, row: TranscriptRow, audio: AssetAudio, event: Event[TranscriptionRequested]) -> None:
         """Cut the audio at silences and queue each chunk as a work item."""
-        with tempfile.TemporaryDirectory(dir=self._settings.work_dir) as folder:
-            path = Path(folder) / "audio.wav"
-            await self._store.download(audio.audio_key, str(path))
-            speech = await asyncio.to_thread(speech_spans, path)
+        speech = await self._speech(audio)
         spans = plan_chunks(
             speech, audio.duration_s, target_s=self._settings.chunk_s, search_s=self._settings.chunk_s / 10
         )
@@ -243,6 +242,21 @@ class Transcriber:
                 )
             await self._progress(conn, row, event, "transcribing", 0.05)
         log.info("transcription fanned out", extra={"transcript_id": row.id, "chunks": len(spans)})
+
+    async def _speech(self, audio: AssetAudio) -> list[tuple[float, float]]:
+        """Where the speech is, found window by window from byte ranges of the
+        WAV in S3: memory stays the same however long the media is."""
+        layout = wav_layout(await self._store.read_head(audio.audio_key, _WAV_HEAD_BYTES))
+        speech: list[tuple[float, float]] = []
+        start = 0.0
+        while start < audio.duration_s:
+            end = min(start + _VAD_WINDOW_S, audio.duration_s)
+            offset, length = layout.byte_range(start, end)
+            samples = layout.samples(await self._store.read_range(audio.audio_key, offset, length))
+            found = await asyncio.to_thread(speech_spans, samples)
+            speech.extend((start + begin, start + finish) for begin, finish in found)
+            start = end
+        return speech
 
     async def on_chunk(self, event: Event[TranscriptionChunkRequested]) -> None:
         chunk = event.payload
