@@ -234,3 +234,13 @@ async def test_the_same_operations_over_the_public_grpc_api(platform: Platform) 
                 await call
             assert refused.value.code() == status
             assert dict(refused.value.trailing_metadata() or ())["rf-error-code"] == code
+
+
+async def test_hotwords_reach_the_decoder(platform: Platform) -> None:
+    """ "ten of clubs" is heard as "ten of clothes" without a hint (see the engine's WER tests)."""
+    _tenant, auth = await platform.tenant("acme")
+    asset_id = await ready_asset(platform, auth, SPEECH.parent / "cmu_pocketsphinx" / "001.wav", "audio/wav")
+    job = await transcribe(platform, auth, asset_id, hotwords="clubs diamonds hearts spades")
+    assert job["status"] == "succeeded", job
+    text = (await platform.api.get(f"/v1/transcripts/{asset_id}?format=txt", headers=auth)).text
+    assert "clubs" in words_of(text), text

@@ -280,15 +280,19 @@ class AsyncClient:
         model: str | None = None,
         word_timestamps: bool = True,
         prompt: str | None = None,
+        hotwords: str | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
         """Start transcribing a ready asset's speech; returns the job (kind ``transcription``).
 
         ``language`` (ISO 639-1, e.g. ``en``) and ``model`` default to detection
-        and the deployment's model; ``prompt`` spells names and terms to expect.
+        and the deployment's model; ``prompt`` is text that precedes the
+        first window (spelling, style); ``hotwords`` are words and names to favour.
         """
         return await self._send(
-            endpoints.create_transcription(asset_id, language, model, word_timestamps, prompt, idempotency_key)
+            endpoints.create_transcription(
+                asset_id, language, model, word_timestamps, prompt, idempotency_key, hotwords
+            )
         )
 
     async def get_transcript(self, asset_id: str, format: str = "json") -> str:

@@ -277,15 +277,19 @@ class Client:
         model: str | None = None,
         word_timestamps: bool = True,
         prompt: str | None = None,
+        hotwords: str | None = None,
         idempotency_key: str | None = None,
     ) -> Job:
         """Start transcribing a ready asset's speech; returns the job (kind ``transcription``).
 
         ``language`` (ISO 639-1, e.g. ``en``) and ``model`` default to detection
-        and the deployment's model; ``prompt`` spells names and terms to expect.
+        and the deployment's model; ``prompt`` is text that precedes the
+        first window (spelling, style); ``hotwords`` are words and names to favour.
         """
         return self._send(
-            endpoints.create_transcription(asset_id, language, model, word_timestamps, prompt, idempotency_key)
+            endpoints.create_transcription(
+                asset_id, language, model, word_timestamps, prompt, idempotency_key, hotwords
+            )
         )
 
     def get_transcript(self, asset_id: str, format: str = "json") -> str:
@@ -303,6 +307,7 @@ class Client:
         format: str = "json",
         language: str | None = None,
         prompt: str | None = None,
+        hotwords: str | None = None,
         on_upload_progress: ProgressCallback | None = None,
         on_job: Callable[[Job], None] | None = None,
     ) -> str:
@@ -315,7 +320,7 @@ class Client:
         failed asset or job raises ``ReelforgeError`` with its own code and message.
         """
         asset_id = self._ready_asset_id(path_or_asset_id, on_upload_progress)
-        job = self.create_transcription(asset_id, language=language, prompt=prompt)
+        job = self.create_transcription(asset_id, language=language, prompt=prompt, hotwords=hotwords)
         for state in self.watch_job(job.id):
             job = state
             if on_job is not None:

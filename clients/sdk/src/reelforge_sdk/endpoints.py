@@ -189,6 +189,7 @@ def create_transcription(
     word_timestamps: bool,
     prompt: str | None,
     idempotency_key: str | None,
+    hotwords: str | None = None,
 ) -> Call[Job]:
     body: JSON = {"asset_id": asset_id, "word_timestamps": word_timestamps}
     if language is not None:
@@ -197,6 +198,8 @@ def create_transcription(
         body["model"] = model
     if prompt is not None:
         body["prompt"] = prompt
+    if hotwords is not None:
+        body["hotwords"] = hotwords
     return post("/v1/transcriptions", Job.from_json, json=body, idempotency_key=idempotency_key)
 
 

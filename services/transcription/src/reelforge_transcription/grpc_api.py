@@ -64,6 +64,7 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
             model=self._engine.model_name,
             word_timestamps=request.word_timestamps,
             prompt=request.prompt,
+            hotwords=request.hotwords,
         )
         async with self._db.transaction() as conn:
             await store.create_transcript(
@@ -74,6 +75,7 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
                 job_id=request.job_id,
                 requested_language=request.language,
                 prompt=request.prompt,
+                hotwords=request.hotwords,
                 word_timestamps=request.word_timestamps,
                 model=self._engine.model_name,
             )

@@ -31,6 +31,7 @@ class TranscriptRow:
     status: str
     requested_language: str
     prompt: str
+    hotwords: str
     word_timestamps: bool
     model: str
     document_key: str
@@ -73,13 +74,14 @@ async def create_transcript(
     job_id: str,
     requested_language: str,
     prompt: str,
+    hotwords: str,
     word_timestamps: bool,
     model: str,
 ) -> None:
     await conn.execute(
         """INSERT INTO transcripts (tenant_id, id, asset_id, job_id, status, requested_language, prompt,
-                                    word_timestamps, model)
-           VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8)""",
+                                    word_timestamps, model, hotwords)
+           VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9)""",
         tenant_id,
         transcript_id,
         asset_id,
@@ -88,6 +90,7 @@ async def create_transcript(
         prompt,
         word_timestamps,
         model,
+        hotwords,
     )
 
 

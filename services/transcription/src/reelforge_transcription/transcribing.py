@@ -152,6 +152,7 @@ class Transcriber:
                 path,
                 language=row.requested_language or None,
                 prompt=row.prompt or None,
+                hotwords=row.hotwords or None,
                 word_timestamps=row.word_timestamps,
                 on_progress=on_progress,
             )
@@ -305,6 +306,7 @@ class Transcriber:
             samples,
             language=row.requested_language or None,
             prompt=row.prompt or None,
+            hotwords=row.hotwords or None,
             word_timestamps=row.word_timestamps,
         )
         return Transcript(

@@ -34,7 +34,10 @@ def transcribe(
     language: Annotated[
         str | None, typer.Option(help="The spoken language, ISO 639-1 (e.g. en); detected when left out.")
     ] = None,
-    prompt: Annotated[str | None, typer.Option(help="Names and terms to expect, spelled as they should be.")] = None,
+    prompt: Annotated[str | None, typer.Option(help="Text that precedes the speech: spelling and style.")] = None,
+    hotwords: Annotated[
+        str | None, typer.Option(help='Words and names to favour, e.g. "clubs diamonds hearts spades".')
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Transcribe a media file or an asset, following the job live, then print the transcript.
@@ -46,7 +49,7 @@ def transcribe(
         if transcript_format not in TRANSCRIPT_FORMATS:
             raise UsageError("unknown_format", f"--format {transcript_format!r}: expected one of {FORMATS}")
         asset_id = _asset_id(s, source)
-        job = s.client.create_transcription(asset_id, language=language, prompt=prompt)
+        job = s.client.create_transcription(asset_id, language=language, prompt=prompt, hotwords=hotwords)
         s.out.note(f"transcribing asset {asset_id} (job {job.id})")
         with job_bar(s.out.stderr, job.id) as show:
             for state in s.client.watch_job(job.id):

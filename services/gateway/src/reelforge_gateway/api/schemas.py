@@ -94,5 +94,10 @@ class TranscriptionCreate(BaseModel):
     model: str | None = Field(default=None, max_length=100, description="Omit for the deployment's model")
     word_timestamps: bool = True
     prompt: str | None = Field(
-        default=None, max_length=1000, description="Initial prompt: spelling of names and terms to expect"
+        default=None,
+        max_length=1000,
+        description="Initial prompt: text that precedes the first window (spelling, style)",
+    )
+    hotwords: str | None = Field(
+        default=None, max_length=500, description="Words and names to favour, e.g. `clubs diamonds hearts spades`"
     )

@@ -54,6 +54,7 @@ async def create_transcription(
         model=body.model,
         word_timestamps=body.word_timestamps,
         prompt=body.prompt,
+        hotwords=body.hotwords,
     )
 
 

@@ -51,7 +51,11 @@ class TranscriptsService(transcripts_pb2_grpc.TranscriptsServicer):
         self, request: transcripts_pb2.CreateTranscriptionRequest, context: grpc.aio.ServicerContext
     ) -> jobs_pb2.Job:
         caller = await self._auth.caller_of(context, Scope.WRITE)
-        optional = {name: getattr(request, name) for name in ("language", "model", "prompt") if getattr(request, name)}
+        optional = {
+            name: getattr(request, name)
+            for name in ("language", "model", "prompt", "hotwords")
+            if getattr(request, name)
+        }
         if request.HasField("word_timestamps"):
             optional["word_timestamps"] = request.word_timestamps
         body = validated(TranscriptionCreate, asset_id=request.asset_id, **optional)
@@ -67,6 +71,7 @@ class TranscriptsService(transcripts_pb2_grpc.TranscriptsServicer):
             model=body.model,
             word_timestamps=body.word_timestamps,
             prompt=body.prompt,
+            hotwords=body.hotwords,
         )
         return messages.job(job)
 

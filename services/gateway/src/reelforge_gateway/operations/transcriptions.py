@@ -49,6 +49,7 @@ async def request_transcription(
     model: str | None,
     word_timestamps: bool,
     prompt: str | None,
+    hotwords: str | None = None,
 ) -> Job:
     """Start transcribing a ready asset; the answer is the job."""
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
@@ -65,6 +66,7 @@ async def request_transcription(
         model=model or "",
         word_timestamps=word_timestamps,
         prompt=prompt or "",
+        hotwords=hotwords or "",
     )
     await transcription.calling(
         lambda: transcription.stub.RequestTranscription(request, timeout=transcription.timeout_s)

@@ -25,27 +25,27 @@ _sym_db = _symbol_database.Default()
 from reelforge.api.v1 import jobs_pb2 as reelforge_dot_api_dot_v1_dot_jobs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reelforge/api/v1/transcripts.proto\x12\x10reelforge.api.v1\x1a\x1breelforge/api/v1/jobs.proto\"\x91\x01\n\x1a\x43reateTranscriptionRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x1c\n\x0fword_timestamps\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x0e\n\x06prompt\x18\x05 \x01(\tB\x12\n\x10_word_timestamps\"\\\n\x14GetTranscriptRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x32\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\".reelforge.api.v1.TranscriptFormat\"0\n\nTranscript\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"8\n\x18SearchTranscriptsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"u\n\rTranscriptHit\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\"J\n\x19SearchTranscriptsResponse\x12-\n\x04hits\x18\x01 \x03(\x0b\x32\x1f.reelforge.api.v1.TranscriptHit*\xa2\x01\n\x10TranscriptFormat\x12!\n\x1dTRANSCRIPT_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRANSCRIPT_FORMAT_JSON\x10\x01\x12\x19\n\x15TRANSCRIPT_FORMAT_SRT\x10\x02\x12\x19\n\x15TRANSCRIPT_FORMAT_VTT\x10\x03\x12\x19\n\x15TRANSCRIPT_FORMAT_TXT\x10\x04\x32\xae\x02\n\x0bTranscripts\x12Z\n\x13\x43reateTranscription\x12,.reelforge.api.v1.CreateTranscriptionRequest\x1a\x15.reelforge.api.v1.Job\x12U\n\rGetTranscript\x12&.reelforge.api.v1.GetTranscriptRequest\x1a\x1c.reelforge.api.v1.Transcript\x12l\n\x11SearchTranscripts\x12*.reelforge.api.v1.SearchTranscriptsRequest\x1a+.reelforge.api.v1.SearchTranscriptsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"reelforge/api/v1/transcripts.proto\x12\x10reelforge.api.v1\x1a\x1breelforge/api/v1/jobs.proto\"\xa3\x01\n\x1a\x43reateTranscriptionRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x1c\n\x0fword_timestamps\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x0e\n\x06prompt\x18\x05 \x01(\t\x12\x10\n\x08hotwords\x18\x06 \x01(\tB\x12\n\x10_word_timestamps\"\\\n\x14GetTranscriptRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x32\n\x06\x66ormat\x18\x02 \x01(\x0e\x32\".reelforge.api.v1.TranscriptFormat\"0\n\nTranscript\x12\x14\n\x0c\x63ontent_type\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\"8\n\x18SearchTranscriptsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\"u\n\rTranscriptHit\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\"J\n\x19SearchTranscriptsResponse\x12-\n\x04hits\x18\x01 \x03(\x0b\x32\x1f.reelforge.api.v1.TranscriptHit*\xa2\x01\n\x10TranscriptFormat\x12!\n\x1dTRANSCRIPT_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRANSCRIPT_FORMAT_JSON\x10\x01\x12\x19\n\x15TRANSCRIPT_FORMAT_SRT\x10\x02\x12\x19\n\x15TRANSCRIPT_FORMAT_VTT\x10\x03\x12\x19\n\x15TRANSCRIPT_FORMAT_TXT\x10\x04\x32\xae\x02\n\x0bTranscripts\x12Z\n\x13\x43reateTranscription\x12,.reelforge.api.v1.CreateTranscriptionRequest\x1a\x15.reelforge.api.v1.Job\x12U\n\rGetTranscript\x12&.reelforge.api.v1.GetTranscriptRequest\x1a\x1c.reelforge.api.v1.Transcript\x12l\n\x11SearchTranscripts\x12*.reelforge.api.v1.SearchTranscriptsRequest\x1a+.reelforge.api.v1.SearchTranscriptsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.api.v1.transcripts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRANSCRIPTFORMAT']._serialized_start=631
-  _globals['_TRANSCRIPTFORMAT']._serialized_end=793
+  _globals['_TRANSCRIPTFORMAT']._serialized_start=649
+  _globals['_TRANSCRIPTFORMAT']._serialized_end=811
   _globals['_CREATETRANSCRIPTIONREQUEST']._serialized_start=86
-  _globals['_CREATETRANSCRIPTIONREQUEST']._serialized_end=231
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=233
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=325
-  _globals['_TRANSCRIPT']._serialized_start=327
-  _globals['_TRANSCRIPT']._serialized_end=375
-  _globals['_SEARCHTRANSCRIPTSREQUEST']._serialized_start=377
-  _globals['_SEARCHTRANSCRIPTSREQUEST']._serialized_end=433
-  _globals['_TRANSCRIPTHIT']._serialized_start=435
-  _globals['_TRANSCRIPTHIT']._serialized_end=552
-  _globals['_SEARCHTRANSCRIPTSRESPONSE']._serialized_start=554
-  _globals['_SEARCHTRANSCRIPTSRESPONSE']._serialized_end=628
-  _globals['_TRANSCRIPTS']._serialized_start=796
-  _globals['_TRANSCRIPTS']._serialized_end=1098
+  _globals['_CREATETRANSCRIPTIONREQUEST']._serialized_end=249
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=251
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=343
+  _globals['_TRANSCRIPT']._serialized_start=345
+  _globals['_TRANSCRIPT']._serialized_end=393
+  _globals['_SEARCHTRANSCRIPTSREQUEST']._serialized_start=395
+  _globals['_SEARCHTRANSCRIPTSREQUEST']._serialized_end=451
+  _globals['_TRANSCRIPTHIT']._serialized_start=453
+  _globals['_TRANSCRIPTHIT']._serialized_end=570
+  _globals['_SEARCHTRANSCRIPTSRESPONSE']._serialized_start=572
+  _globals['_SEARCHTRANSCRIPTSRESPONSE']._serialized_end=646
+  _globals['_TRANSCRIPTS']._serialized_start=814
+  _globals['_TRANSCRIPTS']._serialized_end=1116
 # @@protoc_insertion_point(module_scope)

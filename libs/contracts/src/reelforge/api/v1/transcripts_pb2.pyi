@@ -54,6 +54,7 @@ class CreateTranscriptionRequest(_message.Message):
     MODEL_FIELD_NUMBER: _builtins.int
     WORD_TIMESTAMPS_FIELD_NUMBER: _builtins.int
     PROMPT_FIELD_NUMBER: _builtins.int
+    HOTWORDS_FIELD_NUMBER: _builtins.int
     asset_id: _builtins.str
     language: _builtins.str
     """ISO 639-1 code; empty means detect."""
@@ -62,7 +63,9 @@ class CreateTranscriptionRequest(_message.Message):
     word_timestamps: _builtins.bool
     """Word timings; unset means on."""
     prompt: _builtins.str
-    """Initial prompt: names and terms to expect."""
+    """Initial prompt: text that precedes the first window (spelling, style)."""
+    hotwords: _builtins.str
+    """Words and names the decoder should favour, e.g. "clubs diamonds hearts spades"."""
     def __init__(
         self,
         *,
@@ -71,10 +74,11 @@ class CreateTranscriptionRequest(_message.Message):
         model: _builtins.str = ...,
         word_timestamps: _builtins.bool | None = ...,
         prompt: _builtins.str = ...,
+        hotwords: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_word_timestamps", b"_word_timestamps", "word_timestamps", b"word_timestamps"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_word_timestamps", b"_word_timestamps", "asset_id", b"asset_id", "language", b"language", "model", b"model", "prompt", b"prompt", "word_timestamps", b"word_timestamps"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_word_timestamps", b"_word_timestamps", "asset_id", b"asset_id", "hotwords", b"hotwords", "language", b"language", "model", b"model", "prompt", b"prompt", "word_timestamps", b"word_timestamps"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__word_timestamps: _TypeAlias = _typing.Literal["word_timestamps"]  # noqa: Y015
     _WhichOneofArgType__word_timestamps: _TypeAlias = _typing.Literal["_word_timestamps", b"_word_timestamps"]  # noqa: Y015

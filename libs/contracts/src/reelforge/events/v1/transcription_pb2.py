@@ -24,17 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'reelforge/events/v1/transcription.proto\x12\x13reelforge.events.v1\"t\n\x16TranscriptionRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x17\n\x0fword_timestamps\x18\x04 \x01(\x08\x12\x0e\n\x06prompt\x18\x05 \x01(\t\"\xb0\x01\n\x16TranscriptionCompleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x01\x12\x12\n\nduration_s\x18\x05 \x01(\x01\x12\x15\n\rsegment_count\x18\x06 \x01(\r\x12\x12\n\nword_count\x18\x07 \x01(\r\"c\n\x1bTranscriptionChunkRequested\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'reelforge/events/v1/transcription.proto\x12\x13reelforge.events.v1\"\x86\x01\n\x16TranscriptionRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x17\n\x0fword_timestamps\x18\x04 \x01(\x08\x12\x0e\n\x06prompt\x18\x05 \x01(\t\x12\x10\n\x08hotwords\x18\x06 \x01(\t\"\xb0\x01\n\x16TranscriptionCompleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x01\x12\x12\n\nduration_s\x18\x05 \x01(\x01\x12\x15\n\rsegment_count\x18\x06 \x01(\r\x12\x12\n\nword_count\x18\x07 \x01(\r\"c\n\x1bTranscriptionChunkRequested\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\x12\r\n\x05index\x18\x02 \x01(\r\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.events.v1.transcription_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRANSCRIPTIONREQUESTED']._serialized_start=64
-  _globals['_TRANSCRIPTIONREQUESTED']._serialized_end=180
-  _globals['_TRANSCRIPTIONCOMPLETED']._serialized_start=183
-  _globals['_TRANSCRIPTIONCOMPLETED']._serialized_end=359
-  _globals['_TRANSCRIPTIONCHUNKREQUESTED']._serialized_start=361
-  _globals['_TRANSCRIPTIONCHUNKREQUESTED']._serialized_end=460
+  _globals['_TRANSCRIPTIONREQUESTED']._serialized_start=65
+  _globals['_TRANSCRIPTIONREQUESTED']._serialized_end=199
+  _globals['_TRANSCRIPTIONCOMPLETED']._serialized_start=202
+  _globals['_TRANSCRIPTIONCOMPLETED']._serialized_end=378
+  _globals['_TRANSCRIPTIONCHUNKREQUESTED']._serialized_start=380
+  _globals['_TRANSCRIPTIONCHUNKREQUESTED']._serialized_end=479
 # @@protoc_insertion_point(module_scope)

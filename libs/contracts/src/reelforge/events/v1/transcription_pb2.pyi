@@ -27,6 +27,7 @@ class TranscriptionRequested(_message.Message):
     MODEL_FIELD_NUMBER: _builtins.int
     WORD_TIMESTAMPS_FIELD_NUMBER: _builtins.int
     PROMPT_FIELD_NUMBER: _builtins.int
+    HOTWORDS_FIELD_NUMBER: _builtins.int
     asset_id: _builtins.str
     language: _builtins.str
     """ISO 639-1 code; empty means detect."""
@@ -34,7 +35,9 @@ class TranscriptionRequested(_message.Message):
     """Model name from the deployment's catalogue; empty means the default."""
     word_timestamps: _builtins.bool
     prompt: _builtins.str
-    """Initial prompt / vocabulary hints."""
+    """Initial prompt: text that precedes the first window (spelling, style)."""
+    hotwords: _builtins.str
+    """Words and names the decoder should favour."""
     def __init__(
         self,
         *,
@@ -43,10 +46,11 @@ class TranscriptionRequested(_message.Message):
         model: _builtins.str = ...,
         word_timestamps: _builtins.bool = ...,
         prompt: _builtins.str = ...,
+        hotwords: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "language", b"language", "model", b"model", "prompt", b"prompt", "word_timestamps", b"word_timestamps"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "hotwords", b"hotwords", "language", b"language", "model", b"model", "prompt", b"prompt", "word_timestamps", b"word_timestamps"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
