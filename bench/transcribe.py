@@ -34,12 +34,10 @@ import subprocess
 import tempfile
 import time
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 
 import httpx
 from faster_whisper import WhisperModel
-from faster_whisper.vad import VadOptions
 
 from reelforge_devstack.components import read_env_file
 from reelforge_devstack.layout import StackLayout
@@ -73,19 +71,7 @@ def ffmpeg(*args: str) -> None:
 def bare(model: WhisperModel, config: EngineConfig, path: Path) -> float:
     """Seconds for one faster-whisper call with the engine's settings."""
     started = time.perf_counter()
-    segments, _ = model.transcribe(
-        str(path),
-        beam_size=config.beam_size,
-        temperature=list(config.temperatures),
-        compression_ratio_threshold=config.compression_ratio_threshold,
-        log_prob_threshold=config.log_prob_threshold,
-        no_speech_threshold=config.no_speech_threshold,
-        condition_on_previous_text=config.condition_on_previous_text,
-        hallucination_silence_threshold=config.hallucination_silence_threshold,
-        word_timestamps=True,
-        vad_filter=True,
-        vad_parameters=VadOptions(**asdict(config.vad)),
-    )
+    segments, _ = model.transcribe(str(path), word_timestamps=True, **config.decoding())
     for _ in segments:
         pass
     return time.perf_counter() - started

@@ -57,6 +57,14 @@ class VadConfig:
     # Padding kept around speech so word onsets and trailing consonants are not clipped.
     speech_pad_ms: int = 400
 
+    def options(self) -> VadOptions:
+        return VadOptions(
+            threshold=self.threshold,
+            min_speech_duration_ms=self.min_speech_duration_ms,
+            min_silence_duration_ms=self.min_silence_duration_ms,
+            speech_pad_ms=self.speech_pad_ms,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class EngineConfig:
@@ -106,6 +114,22 @@ class EngineConfig:
     # Off: at size n it forbids any n tokens from recurring within a 30 s window, which ordinary
     # speech does ("one of the", "you know, you know").
     no_repeat_ngram_size: int = 0
+
+    def decoding(self) -> dict[str, Any]:
+        """The keyword arguments of ``WhisperModel.transcribe`` these settings make."""
+        return {
+            "beam_size": self.beam_size,
+            "temperature": list(self.temperatures),
+            "compression_ratio_threshold": self.compression_ratio_threshold,
+            "log_prob_threshold": self.log_prob_threshold,
+            "no_speech_threshold": self.no_speech_threshold,
+            "condition_on_previous_text": self.condition_on_previous_text,
+            "hallucination_silence_threshold": self.hallucination_silence_threshold,
+            "repetition_penalty": self.repetition_penalty,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
+            "vad_filter": True,
+            "vad_parameters": self.vad.options(),
+        }
 
 
 class Engine:
@@ -175,25 +199,10 @@ class Engine:
         raw_segments, info = self._model.transcribe(
             source,
             language=code,
-            beam_size=config.beam_size,
-            temperature=list(config.temperatures),
-            compression_ratio_threshold=config.compression_ratio_threshold,
-            log_prob_threshold=config.log_prob_threshold,
-            no_speech_threshold=config.no_speech_threshold,
-            condition_on_previous_text=config.condition_on_previous_text,
-            hallucination_silence_threshold=config.hallucination_silence_threshold,
-            repetition_penalty=config.repetition_penalty,
-            no_repeat_ngram_size=config.no_repeat_ngram_size,
             initial_prompt=prompt or None,
             hotwords=hotwords or None,
             word_timestamps=word_timestamps,
-            vad_filter=True,
-            vad_parameters=VadOptions(
-                threshold=config.vad.threshold,
-                min_speech_duration_ms=config.vad.min_speech_duration_ms,
-                min_silence_duration_ms=config.vad.min_silence_duration_ms,
-                speech_pad_ms=config.vad.speech_pad_ms,
-            ),
+            **config.decoding(),
         )
         duration = float(info.duration)
         segments: list[Segment] = []
@@ -223,13 +232,7 @@ class Engine:
 def speech_spans(samples: NDArray[np.float32], vad: VadConfig | None = None) -> list[tuple[float, float]]:
     """Where speech is in 16 kHz samples, in seconds (Silero VAD, the engine's
     settings): the silences between are where long media is cut."""
-    config = vad or VadConfig()
-    options = VadOptions(
-        threshold=config.threshold,
-        min_speech_duration_ms=config.min_speech_duration_ms,
-        min_silence_duration_ms=config.min_silence_duration_ms,
-        speech_pad_ms=config.speech_pad_ms,
-    )
+    options = (vad or VadConfig()).options()
     return [
         (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
         for span in get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)
