@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reelforge_transcription.search import excluded_words, fuse
+from reelforge_transcription.search import excluded_words, fuse, required_phrases
 from reelforge_transcription.store import SegmentHit
 
 
@@ -22,3 +22,11 @@ def test_excluded_words_drop_semantic_hits_too() -> None:
     assert excluded_words('"can do" -Americans -x') == {"americans", "x"}
     fused = fuse([], [hit("a", 0, "my fellow Americans"), hit("b", 0, "the nation")], query="duty -americans", limit=5)
     assert [h.transcript_id for h in fused] == ["b"]
+
+
+def test_quoted_phrases_are_required_of_semantic_hits_too() -> None:
+    assert required_phrases('"Can do, for" you "" -x') == [["can", "do", "for"]]
+    said = hit("a", 0, "ask not what your country can do for you")
+    meant = hit("b", 0, "ask what you can do for your country")
+    fused = fuse([], [meant, said], query='"country can do for you"', limit=5)
+    assert [h.transcript_id for h in fused] == ["a"]

@@ -20,6 +20,11 @@ MIN_SIMILARITY = 0.3
 CANDIDATES = 50
 _RRF_K = 60
 _EXCLUDED = re.compile(r"(?:^|\s)-(\w+)")
+_PHRASE = re.compile(r'"([^"]+)"')
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
 
 
 def excluded_words(query: str) -> set[str]:
@@ -27,11 +32,26 @@ def excluded_words(query: str) -> set[str]:
     return {word.lower() for word in _EXCLUDED.findall(query)}
 
 
+def required_phrases(query: str) -> list[list[str]]:
+    """The words of each "quoted phrase" of a web-search query, which a hit must say."""
+    return [words for phrase in _PHRASE.findall(query) if (words := _words(phrase))]
+
+
+def _says(words: list[str], phrase: list[str]) -> bool:
+    return any(words[start : start + len(phrase)] == phrase for start in range(len(words) - len(phrase) + 1))
+
+
+def _admissible(hit: SegmentHit, excluded: set[str], phrases: list[list[str]]) -> bool:
+    words = _words(hit.text)
+    return not excluded & set(words) and all(_says(words, phrase) for phrase in phrases)
+
+
 def fuse(fulltext: Sequence[SegmentHit], semantic: Sequence[SegmentHit], *, query: str, limit: int) -> list[SegmentHit]:
     """The hits of both rankings, best first by reciprocal rank; semantic hits
-    that contain an excluded word are dropped, as full-text search drops them."""
-    excluded = excluded_words(query)
-    kept = [hit for hit in semantic if not excluded & set(re.findall(r"\w+", hit.text.lower()))]
+    that contain an excluded word, or lack a quoted phrase, are dropped, as
+    full-text search drops them."""
+    excluded, phrases = excluded_words(query), required_phrases(query)
+    kept = [hit for hit in semantic if _admissible(hit, excluded, phrases)]
     scores: dict[tuple[str, float], float] = {}
     hits: dict[tuple[str, float], SegmentHit] = {}
     for ranking in (fulltext, kept):
