@@ -27,6 +27,7 @@ from reelforge.events.v1.transcription_pb2 import (
     TranscriptionCompleted,
     TranscriptionRequested,
 )
+from reelforge_common.blocking import run_reporting
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
@@ -140,31 +141,22 @@ class Transcriber:
             return await self._run_engine(row, event, path)
 
     async def _run_engine(self, row: TranscriptRow, event: Event[TranscriptionRequested], path: Path) -> Transcript:
-        loop = asyncio.get_running_loop()
-        latest = [0.0]
+        async def report(fraction: float) -> None:
+            async with self._db.transaction() as conn:
+                await self._progress(conn, row, event, "transcribing", 0.05 + 0.9 * fraction)
 
-        def on_progress(fraction: float) -> None:  # called from the engine's thread
-            loop.call_soon_threadsafe(latest.__setitem__, 0, fraction)
-
-        work = asyncio.create_task(
-            asyncio.to_thread(
-                self._engine.transcribe,
+        return await run_reporting(
+            lambda on_progress: self._engine.transcribe(
                 path,
                 language=row.requested_language or None,
                 prompt=row.prompt or None,
                 hotwords=row.hotwords or None,
                 word_timestamps=row.word_timestamps,
                 on_progress=on_progress,
-            )
+            ),
+            report=report,
+            every_s=_PROGRESS_EVERY_S,
         )
-        announced = -1.0
-        while not work.done():
-            await asyncio.wait({work}, timeout=_PROGRESS_EVERY_S)
-            if not work.done() and latest[0] > announced:
-                announced = latest[0]
-                async with self._db.transaction() as conn:
-                    await self._progress(conn, row, event, "transcribing", 0.05 + 0.9 * announced)
-        return await work
 
     async def _progress(
         self, conn: Connection, row: TranscriptRow, event: Event[Any], stage: str, fraction: float
