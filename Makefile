@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml)
-PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
+PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
 
 .PHONY: help setup lock proto proto-check lint format typecheck unit integration test up down status bench demo clean
 
@@ -13,7 +13,7 @@ help:  ## list targets
 
 setup: $(STAMP)  ## build .venv from the lock file; install ffmpeg when missing (as root)
 
-$(STAMP): constraints.txt requirements-dev.txt $(PROJECTS) scripts/setup.sh
+$(STAMP): constraints.txt requirements-dev.txt requirements-nodeps.txt $(PROJECTS) scripts/setup.sh
 	@scripts/setup.sh
 	@touch $@
 

@@ -12,6 +12,7 @@ for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject
   editables+=(-e "$(dirname "$project")")
 done
 "$tmp/venv/bin/python" -m pip install --quiet -r requirements-dev.txt "${editables[@]}"
+"$tmp/venv/bin/python" -m pip install --quiet --no-deps -r requirements-nodeps.txt
 {
   echo "# Lock file: exact versions of every dependency. Regenerate with \`make lock\`."
   # 2.13.0: the release whose CPU wheel development machines carry; any

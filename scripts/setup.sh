@@ -40,4 +40,6 @@ for project in libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject
 done
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \
   -c constraints.txt -r requirements-dev.txt "${editables[@]}"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+  -c constraints.txt -r requirements-nodeps.txt
 echo "setup: .venv ready"

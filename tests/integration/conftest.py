@@ -29,6 +29,8 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION as GATEWAY
 from reelforge_ingest.config import IngestSettings
 from reelforge_ingest.main import DEFINITION as INGEST
+from reelforge_pose.config import PoseSettings
+from reelforge_pose.main import DEFINITION as POSE
 from reelforge_transcription.config import TranscriptionSettings
 from reelforge_transcription.main import DEFINITION as TRANSCRIPTION
 
@@ -132,7 +134,7 @@ def minio_client(settings: ServiceSettings) -> Minio:
 
 @dataclass
 class Platform:
-    """Gateway and ingest (and, when a test asks, transcription) running
+    """Gateway and ingest (and, when a test asks, transcription or pose) running
     in-process against the real stack, with this test's bus prefix and
     schemas; the API is served over real HTTP."""
 
@@ -140,6 +142,7 @@ class Platform:
     gateway: RunningService[GatewaySettings]
     ingest: RunningService[IngestSettings]
     transcription: RunningService[TranscriptionSettings] | None = None
+    pose: RunningService[PoseSettings] | None = None
     tenants: list[str] = field(default_factory=list)
 
     async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
@@ -162,9 +165,10 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("models")
 
 
-# A test that needs the transcription service asks for it:
+# A test that needs the transcription or pose service asks for it:
 # @pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
 WITH_TRANSCRIPTION: dict[str, dict[str, object]] = {"transcription": {}}
+WITH_POSE: dict[str, dict[str, object]] = {"pose": {}}
 
 
 @pytest.fixture
@@ -190,6 +194,19 @@ async def platform(
                     "work_dir": tmp_path / "transcription-work",
                     "model_cache": model_cache,
                     **overrides["transcription"],
+                }
+            ),
+        )
+    pose = None
+    if "pose" in overrides:
+        pose = RunningService(
+            POSE,
+            PoseSettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_pose",
+                    "work_dir": tmp_path / "pose-work",
+                    **overrides["pose"],
                 }
             ),
         )
@@ -225,18 +242,25 @@ async def platform(
             (tmp_path / "transcription-work").mkdir()
             await transcription.start()
             targets["transcription_target"] = f"127.0.0.1:{transcription.grpc_port}"
+        if pose is not None:
+            (tmp_path / "pose-work").mkdir()
+            await pose.start()
+            targets["pose_target"] = f"127.0.0.1:{pose.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
-            yield Platform(api=api, gateway=gateway, ingest=ingest, transcription=transcription, tenants=tenants)
+            yield Platform(
+                api=api, gateway=gateway, ingest=ingest, transcription=transcription, pose=pose, tenants=tenants
+            )
     finally:
         await gateway.stop()
-        if transcription is not None:
-            await transcription.stop()
+        for service_running in (transcription, pose):
+            if service_running is not None:
+                await service_running.stop()
         await ingest.stop()
-        for service in ("ingest", "transcription"):
+        for service in ("ingest", "transcription", "pose"):
             store = ObjectStore.from_settings(settings, service)
             for tenant in tenants:
                 await store.delete_prefix(store.tenant_prefix(tenant))
-        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription"):
+        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription", f"{uid}_pose"):
             await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

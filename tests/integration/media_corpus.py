@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MEDIA = ROOT.parent / "shared" / "media"
 LECTURE = MEDIA / "av" / "lecture_composite.mp4"
 SPEECH = MEDIA / "speech" / "jfk"
+POSE = MEDIA / "pose"
+IMAGES = MEDIA / "images"
 
 
 def ffmpeg(*args: str) -> None:

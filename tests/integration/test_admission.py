@@ -22,7 +22,7 @@ from reelforge_common.db import Database
 from reelforge_common.storage import ObjectStore
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, TranscriptionClient
+from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
 
@@ -38,21 +38,18 @@ async def second_replica(platform: Platform, bus: Bus) -> AsyncIterator[httpx.As
     replica would be (its own connection pool)."""
     settings = platform.gateway.settings
     database = await Database.connect(settings.database_url.get_secret_value(), schema=settings.database_schema)
-    ingest = IngestClient(settings.ingest_target, timeout_s=10)
-    transcription = TranscriptionClient(settings.transcription_target, timeout_s=10)
+    clients = InternalClients.connect(settings)
     app = create_app(
         pool=database.pool,
         settings=GatewaySettings.model_validate({**settings.model_dump(), "operator_token": SecretStr(OPERATOR_TOKEN)}),
-        ingest=ingest,
-        transcription=transcription,
+        clients=clients,
         feed=JobFeed(bus, database.pool, JobViews(ObjectStore.from_settings(settings, "gateway"))),
     )
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://replica-2") as client:
             yield client
     finally:
-        await ingest.close()
-        await transcription.close()
+        await clients.close()
         await database.close()
 
 

@@ -17,7 +17,7 @@ from reelforge_common.storage import ObjectStore
 from reelforge_common.telemetry import TracingMiddleware
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, TranscriptionClient
+from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.main import DEFINITION
@@ -30,18 +30,21 @@ OPERATOR = "operator-token-for-tests-0123456789abcdef"
 @pytest.fixture
 async def api(db: Database, bus: Bus, store: ObjectStore) -> AsyncIterator[httpx.AsyncClient]:
     await db.migrate("gateway", DEFINITION.migrations)
-    settings = GatewaySettings(operator_token=SecretStr(OPERATOR))
     # Nothing listens there: these tests stay off the routes that call internal services.
-    ingest = IngestClient("127.0.0.1:9", timeout_s=1)
-    transcription = TranscriptionClient("127.0.0.1:9", timeout_s=1)
-    feed = JobFeed(bus, db.pool, JobViews(store))
-    app = TracingMiddleware(
-        create_app(pool=db.pool, settings=settings, ingest=ingest, transcription=transcription, feed=feed)
+    nowhere = "127.0.0.1:9"
+    settings = GatewaySettings(
+        operator_token=SecretStr(OPERATOR),
+        ingest_target=nowhere,
+        transcription_target=nowhere,
+        pose_target=nowhere,
+        internal_call_timeout_s=1,
     )
+    clients = InternalClients.connect(settings)
+    feed = JobFeed(bus, db.pool, JobViews(store))
+    app = TracingMiddleware(create_app(pool=db.pool, settings=settings, clients=clients, feed=feed))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
         yield client
-    await ingest.close()
-    await transcription.close()
+    await clients.close()
 
 
 def _auth(token: str) -> dict[str, str]:

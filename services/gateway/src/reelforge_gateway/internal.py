@@ -7,13 +7,16 @@ the trailing metadata ``rf-code``; the gateway answers with that problem.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import grpc
 
 from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
+from reelforge.pose.v1.pose_pb2_grpc import PoseStub
 from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
 from reelforge_common.grpc_server import insecure_channel
+from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.problems import CODES, ProblemError
 
 S = TypeVar("S")
@@ -55,3 +58,30 @@ class IngestClient(ServiceClient[IngestStub]):
 class TranscriptionClient(ServiceClient[TranscriptionStub]):
     def __init__(self, target: str, timeout_s: float) -> None:
         super().__init__("transcription", TranscriptionStub, target, timeout_s)
+
+
+class PoseClient(ServiceClient[PoseStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("pose", PoseStub, target, timeout_s)
+
+
+@dataclass(frozen=True)
+class InternalClients:
+    """A client of each internal service the gateway calls."""
+
+    ingest: IngestClient
+    transcription: TranscriptionClient
+    pose: PoseClient
+
+    @classmethod
+    def connect(cls, settings: GatewaySettings) -> InternalClients:
+        timeout = settings.internal_call_timeout_s
+        return cls(
+            ingest=IngestClient(settings.ingest_target, timeout),
+            transcription=TranscriptionClient(settings.transcription_target, timeout),
+            pose=PoseClient(settings.pose_target, timeout),
+        )
+
+    async def close(self) -> None:
+        for client in (self.ingest, self.transcription, self.pose):
+            await client.close()

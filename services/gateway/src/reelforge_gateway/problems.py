@@ -50,6 +50,10 @@ CODES: dict[str, tuple[int, str]] = {
     "unsupported_model": (422, "The model is not offered by this deployment"),
     "transcript_not_ready": (409, "The transcription has not finished yet"),
     "transcript_failed": (409, "The latest transcription of the asset failed; see its job"),
+    # Pose analyses and comparisons.
+    "no_video": (422, "The asset has no video track (audio only): there is nobody to see"),
+    "pose_not_ready": (409, "The pose analysis has not finished yet"),
+    "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
     # Quotas and limits.
     "duration_quota_exceeded": (422, "The media is longer than the tenant's per-asset duration quota"),
     "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),

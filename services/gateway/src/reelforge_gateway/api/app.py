@@ -8,10 +8,10 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, quotas, transcriptions, uploads
+from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, pose, quotas, transcriptions, uploads
 from reelforge_gateway.api.admission import Admission
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, TranscriptionClient
+from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import documented, install_problem_handlers
 
@@ -30,8 +30,7 @@ def create_app(
     *,
     pool: asyncpg.Pool,
     settings: GatewaySettings,
-    ingest: IngestClient,
-    transcription: TranscriptionClient,
+    clients: InternalClients,
     feed: JobFeed,
 ) -> FastAPI:
     app = FastAPI(
@@ -42,8 +41,7 @@ def create_app(
     )
     app.state.pool = pool
     app.state.settings = settings
-    app.state.ingest = ingest
-    app.state.transcription = transcription
+    app.state.clients = clients
     app.state.feed = feed
     install_problem_handlers(app)
     app.add_middleware(Admission, pool=pool, settings=settings)
@@ -54,6 +52,7 @@ def create_app(
         jobs.router,
         events.router,
         transcriptions.router,
+        pose.router,
         keys.router,
         quotas.router,
         admin.router,

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, TranscriptionClient
+from reelforge_gateway.internal import IngestClient, InternalClients, PoseClient, TranscriptionClient
 from reelforge_gateway.keys import Scope, is_operator, parse_token, secret_matches
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
@@ -87,14 +87,21 @@ async def _settings(request: Request) -> GatewaySettings:
     return settings
 
 
+def _clients(request: Request) -> InternalClients:
+    clients: InternalClients = request.app.state.clients
+    return clients
+
+
 async def _ingest(request: Request) -> IngestClient:
-    client: IngestClient = request.app.state.ingest
-    return client
+    return _clients(request).ingest
 
 
 async def _transcription(request: Request) -> TranscriptionClient:
-    client: TranscriptionClient = request.app.state.transcription
-    return client
+    return _clients(request).transcription
+
+
+async def _pose(request: Request) -> PoseClient:
+    return _clients(request).pose
 
 
 async def _feed(request: Request) -> JobFeed:
@@ -105,6 +112,14 @@ async def _feed(request: Request) -> JobFeed:
 Settings = Annotated[GatewaySettings, Depends(_settings)]
 Ingest = Annotated[IngestClient, Depends(_ingest)]
 Transcription = Annotated[TranscriptionClient, Depends(_transcription)]
+Pose = Annotated[PoseClient, Depends(_pose)]
+
+
+async def _all_clients(request: Request) -> InternalClients:
+    return _clients(request)
+
+
+Clients = Annotated[InternalClients, Depends(_all_clients)]
 Feed = Annotated[JobFeed, Depends(_feed)]
 
 

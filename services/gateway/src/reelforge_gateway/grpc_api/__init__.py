@@ -30,7 +30,7 @@ from reelforge_gateway.grpc_api.jobs import JobsService
 from reelforge_gateway.grpc_api.keys import AdminService, ApiKeysService
 from reelforge_gateway.grpc_api.transcripts import TranscriptsService
 from reelforge_gateway.grpc_api.uploads import ImportsService, UploadsService
-from reelforge_gateway.internal import IngestClient, TranscriptionClient
+from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.live import JobFeed
 
 SERVICE_NAMES = tuple(
@@ -57,11 +57,11 @@ class PublicGrpcApi:
         *,
         pool: asyncpg.Pool,
         settings: GatewaySettings,
-        ingest: IngestClient,
-        transcription: TranscriptionClient,
+        clients: InternalClients,
         feed: JobFeed,
     ) -> None:
         auth = Authenticator(pool, settings)
+        ingest, transcription = clients.ingest, clients.transcription
         self._jobs = JobsService(auth, pool, feed)
         self._assets = AssetsService(auth, pool, settings, ingest, feed)
         self._uploads = UploadsService(auth, pool, settings, ingest, feed)

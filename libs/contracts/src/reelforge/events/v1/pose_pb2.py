@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ereelforge/events/v1/pose.proto\x12\x13reelforge.events.v1\"I\n\rPoseRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x12\n\nsample_fps\x18\x02 \x01(\x01\x12\x12\n\nmax_people\x18\x03 \x01(\r\"a\n\rPoseCompleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08track_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66rame_count\x18\x03 \x01(\r\x12\x17\n\x0fpeople_detected\x18\x04 \x01(\r\"*\n\x08TimeSpan\x12\x0f\n\x07start_s\x18\x01 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x02 \x01(\x01\"\xcb\x01\n\x10\x43ompareRequested\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x02 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x03 \x01(\t\x12\x35\n\x0ereference_span\x18\x04 \x01(\x0b\x32\x1d.reelforge.events.v1.TimeSpan\x12\x33\n\x0c\x61ttempt_span\x18\x05 \x01(\x0b\x32\x1d.reelforge.events.v1.TimeSpan\"8\n\x10\x43ompareCompleted\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ereelforge/events/v1/pose.proto\x12\x13reelforge.events.v1\"^\n\rPoseRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x12\n\nsample_fps\x18\x02 \x01(\x01\x12\x12\n\nmax_people\x18\x03 \x01(\r\x12\x13\n\x0b\x61nalysis_id\x18\x04 \x01(\t\"\xd0\x01\n\rPoseCompleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x10\n\x08track_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66rame_count\x18\x03 \x01(\r\x12\x17\n\x0fpeople_detected\x18\x04 \x01(\r\x12\x11\n\tno_person\x18\x05 \x01(\x08\x12\x1a\n\x12\x66rames_with_person\x18\x06 \x01(\r\x12\x17\n\x0fmean_visibility\x18\x07 \x01(\x01\x12\x12\n\nsample_fps\x18\x08 \x01(\x01\x12\x11\n\ttrack_key\x18\t \x01(\t\"*\n\x08TimeSpan\x12\x0f\n\x07start_s\x18\x01 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x02 \x01(\x01\"\xcb\x01\n\x10\x43ompareRequested\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x02 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x03 \x01(\t\x12\x35\n\x0ereference_span\x18\x04 \x01(\x0b\x32\x1d.reelforge.events.v1.TimeSpan\x12\x33\n\x0c\x61ttempt_span\x18\x05 \x01(\x0b\x32\x1d.reelforge.events.v1.TimeSpan\"u\n\x10\x43ompareCompleted\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x10\n\x08mirrored\x18\x03 \x01(\x08\x12\x12\n\nresult_key\x18\x04 \x01(\t\x12\x15\n\rweak_segments\x18\x05 \x01(\rb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,13 +32,13 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.events.v1.pose_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_POSEREQUESTED']._serialized_start=55
-  _globals['_POSEREQUESTED']._serialized_end=128
-  _globals['_POSECOMPLETED']._serialized_start=130
-  _globals['_POSECOMPLETED']._serialized_end=227
-  _globals['_TIMESPAN']._serialized_start=229
-  _globals['_TIMESPAN']._serialized_end=271
-  _globals['_COMPAREREQUESTED']._serialized_start=274
-  _globals['_COMPAREREQUESTED']._serialized_end=477
-  _globals['_COMPARECOMPLETED']._serialized_start=479
-  _globals['_COMPARECOMPLETED']._serialized_end=535
+  _globals['_POSEREQUESTED']._serialized_end=149
+  _globals['_POSECOMPLETED']._serialized_start=152
+  _globals['_POSECOMPLETED']._serialized_end=360
+  _globals['_TIMESPAN']._serialized_start=362
+  _globals['_TIMESPAN']._serialized_end=404
+  _globals['_COMPAREREQUESTED']._serialized_start=407
+  _globals['_COMPAREREQUESTED']._serialized_end=610
+  _globals['_COMPARECOMPLETED']._serialized_start=612
+  _globals['_COMPARECOMPLETED']._serialized_end=729
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,1 @@
+"""Reelforge pose service: landmarks, signals and comparisons."""
