@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from conftest import WITH_POSE, Platform
 from media_corpus import IMAGES, POSE, SPEECH, ffmpeg
+from minio import Minio
 from support import wait_for
 from test_transcription import ready_asset
 
@@ -223,3 +225,19 @@ async def test_refusals_audio_only_other_tenants_and_bad_options(platform: Platf
     assert (await platform.api.get("/v1/comparisons", headers=globex)).json()["items"] == []
     bad_cursor = await platform.api.get("/v1/comparisons", params={"cursor": "nope"}, headers=acme)
     assert (bad_cursor.status_code, bad_cursor.json()["code"]) == (422, "validation_failed")
+
+
+async def test_a_proxy_that_does_not_decode_fails_the_job_with_the_reason(
+    platform: Platform, minio_client: Minio
+) -> None:
+    tenant, auth = await platform.tenant("acme")
+    asset_id = await ready_asset(platform, auth, CAM01, "video/mp4")
+    # The stored proxy is damaged after ingest made it (a disk or bucket fault).
+    garbage = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
+    minio_client.put_object("reelforge", f"ingest/{tenant}/{asset_id}/proxy.mp4", io.BytesIO(garbage), len(garbage))
+    job = await analyse(platform, auth, asset_id)
+    assert (job["status"], job["error"]["code"]) == ("failed", "media_unreadable"), job
+    analysis = await analysis_of(platform, auth, asset_id)
+    assert (analysis["status"], analysis["error"]["code"]) == ("failed", "media_unreadable")
+    refused = await platform.api.get(f"/v1/pose-analyses/{asset_id}/signals", headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (409, "pose_failed")
