@@ -34,7 +34,7 @@ def figure(
     offsets = {**_STANDING, **{Landmark[name.upper()]: offset for name, offset in moved.items()}}
     for landmark in Landmark:
         dx, dy = offsets.get(landmark, offsets[Landmark.NOSE] if landmark < 11 else (0.0, 0.5))
-        marks[landmark] = (cx + dx * height, cy + dy * height, 0.0, visibility)
+        marks[landmark] = (cx + dx * height, cy + dy * height, 0.0, 0.95)
     return marks
 
 

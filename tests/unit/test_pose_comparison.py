@@ -30,7 +30,7 @@ def raising(side: str, peak_deg: float, frames: int = 30) -> PoseTrack:
             f"{side}_elbow": (shoulder_x + 0.19 * dx, shoulder_y + 0.19 * dy),
             f"{side}_wrist": (shoulder_x + 0.38 * dx, shoulder_y + 0.38 * dy),
         }
-        poses.append(figure(0.0, 0.0, 1.0, **{k: (x - 0.0, y) for k, (x, y) in arm.items()}))
+        poses.append(figure(0.0, 0.0, 1.0, moved=arm))
     return single_track(np.stack(poses))
 
 
@@ -39,7 +39,7 @@ def squatting(frames: int = 30) -> PoseTrack:
     for index in range(frames):
         depth = 0.15 * math.sin(math.pi * index / (frames - 1))
         knees = {"left_knee": (0.08 + depth, 0.28), "right_knee": (-0.08 - depth, 0.28)}
-        poses.append(figure(0.0, 0.0, 1.0, **knees))
+        poses.append(figure(0.0, 0.0, 1.0, moved=knees))
     return single_track(np.stack(poses))
 
 
