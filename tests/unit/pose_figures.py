@@ -26,12 +26,10 @@ _STANDING = {
 }
 
 
-def figure(
-    cx: float, cy: float, height: float, *, visibility: float = 0.95, **moved: tuple[float, float]
-) -> np.ndarray:
+def figure(cx: float, cy: float, height: float, *, moved: dict[str, tuple[float, float]] | None = None) -> np.ndarray:
     """(33, 4) image landmarks of a standing figure; ``moved`` overrides offsets by landmark name."""
     marks = np.zeros((LANDMARKS, 4), np.float32)
-    offsets = {**_STANDING, **{Landmark[name.upper()]: offset for name, offset in moved.items()}}
+    offsets = {**_STANDING, **{Landmark[name.upper()]: offset for name, offset in (moved or {}).items()}}
     for landmark in Landmark:
         dx, dy = offsets.get(landmark, offsets[Landmark.NOSE] if landmark < 11 else (0.0, 0.5))
         marks[landmark] = (cx + dx * height, cy + dy * height, 0.0, 0.95)
