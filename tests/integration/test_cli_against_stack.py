@@ -1,4 +1,4 @@
-"""The reelforge CLI against the running gateway, ingest and transcription."""
+"""The reelforge CLI against the running gateway, ingest, transcription and pose."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_TRANSCRIPTION, Platform
-from media_corpus import LECTURE, SPEECH
+from conftest import OPERATOR_TOKEN, WITH_POSE, WITH_TRANSCRIPTION, Platform
+from media_corpus import LECTURE, POSE, SPEECH
 
 REELFORGE = str(Path(sys.executable).parent / "reelforge")
 
@@ -102,3 +102,28 @@ async def test_transcribe_uploads_a_speech_file_and_prints_what_is_said(platform
     assert code == 0, err
     spoken = " ".join(re.findall(r"[a-z']+", out.lower()))
     assert spoken.endswith("ask not what your country can do for you ask what you can do for your country")
+
+
+@pytest.mark.parametrize("platform", [WITH_POSE], indirect=True)
+async def test_pose_and_compare_upload_videos_and_print_the_analysis_and_the_score(platform: Platform) -> None:
+    _tenant, auth = await platform.tenant("mimic")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    cam01, cam02 = POSE / "pose2sim_single_cam01.mp4", POSE / "pose2sim_single_cam02.mp4"
+
+    code, out, err = await cli(platform, "pose", str(cam01), "--json", "--signals", api_key=token, timeout_s=300)
+    assert code == 0, err
+    printed = json.loads(out)
+    assert printed["analysis"]["status"] == "completed"
+    assert printed["analysis"]["frames_with_person"] == printed["analysis"]["frames_analysed"] > 10
+    assert len(printed["signals"]["subject_boxes"]) == printed["analysis"]["frames_analysed"]
+
+    code, out, err = await cli(platform, "compare", str(cam01), str(cam02), "--json", api_key=token, timeout_s=300)
+    assert code == 0, err
+    comparison = json.loads(out)
+    assert comparison["status"] == "completed"
+    assert comparison["score"] > 60
+    assert comparison["segments"]
+
+    code, out, err = await cli(platform, "compare", printed["analysis"]["asset_id"], "nope", api_key=token)
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: not_found")

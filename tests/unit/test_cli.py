@@ -763,3 +763,129 @@ def test_a_bad_reset_is_one_usage_error_line_and_sends_nothing(
     assert as_json.exit_code == 2
     assert json.loads(as_json.stdout)["error"]["code"] == line.split(":")[1].strip()
     assert fake.requests == []
+
+
+# Pose and compare
+
+FEEDBACK = {
+    "joint": "left_knee",
+    "direction": "less",
+    "degrees": 25.0,
+    "attempt_start_s": 3.0,
+    "attempt_end_s": 4.6,
+    "reference_start_s": 3.0,
+    "reference_end_s": 4.0,
+    "text": "left knee bends 25° less than the reference at 0:03\N{EN DASH}0:05",
+}
+
+
+def comparison_json(**extra: Any) -> dict[str, Any]:
+    segment = {
+        "reference_start_s": 3.0,
+        "reference_end_s": 4.0,
+        "attempt_start_s": 3.0,
+        "attempt_end_s": 4.6,
+        "score": 52.0,
+        "weak": True,
+        "differences": {"left_knee": 25.0},
+        "feedback": [FEEDBACK],
+    }
+    return {
+        "id": "cmp_1",
+        "job_id": "j_1",
+        "status": "completed",
+        "reference_asset_id": "a_ref",
+        "attempt_asset_id": "a_1",
+        "reference_span": {"start_s": 0.0, "end_s": None},
+        "attempt_span": {"start_s": 0.0, "end_s": None},
+        "score": 81.5,
+        "mirrored": True,
+        "sample_fps": 10.0,
+        "segments": [segment],
+        "feedback": [FEEDBACK],
+        "error": None,
+        "created_at": "2025-01-01T00:00:00Z",
+        "completed_at": "2025-01-01T00:00:09Z",
+        **extra,
+    }
+
+
+def analysis_json(**extra: Any) -> dict[str, Any]:
+    return {
+        "id": "pa_1",
+        "asset_id": "a_1",
+        "job_id": "j_1",
+        "status": "completed",
+        "sample_fps": 10.0,
+        "max_people": 2,
+        "model": "full",
+        "frames_analysed": 17,
+        "frames_with_person": 17,
+        "mean_visibility": 0.93,
+        "people_seen": 1,
+        "no_person": False,
+        "duration_s": 1.7,
+        "width": 360,
+        "height": 640,
+        "error": None,
+        "created_at": "2025-01-01T00:00:00Z",
+        "completed_at": "2025-01-01T00:00:03Z",
+        **extra,
+    }
+
+
+def pose_server(*job_states: dict[str, Any], analysis: dict[str, Any] | None = None) -> Fake:
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path in {"/v1/pose-analyses", "/v1/comparisons"}:
+            return httpx.Response(202, json=job_states[0])
+        if path == "/v1/jobs/j_1/events":
+            return events(*job_states)
+        if path == "/v1/pose-analyses/a_1":
+            return httpx.Response(200, json=analysis or analysis_json())
+        if path == "/v1/comparisons/cmp_1":
+            return httpx.Response(200, json=comparison_json())
+        return problem(404, "not_found", f"no route {path}")
+
+    return Fake(handler)
+
+
+def compare_job(status: str, progress: float) -> dict[str, Any]:
+    return job_json(status, progress, kind="compare", stage="aligning", resource_id="cmp_1")
+
+
+def test_compare_follows_the_job_and_shows_the_score_and_the_feedback(env: dict[str, str | None]) -> None:
+    fake = pose_server(compare_job("running", 0.5), compare_job("succeeded", 1.0))
+
+    result = run(fake, ["compare", "a_ref", "a_1"], env)
+
+    assert result.exit_code == 0, result.output
+    assert "82 / 100" in result.stdout
+    assert "mirrored" in result.stdout
+    assert "left knee bends 25° less than the reference at 0:03" in result.stdout
+    assert [(r.method, r.url.path) for r in fake.requests] == [
+        ("POST", "/v1/comparisons"),
+        ("GET", "/v1/jobs/j_1/events"),
+        ("GET", "/v1/comparisons/cmp_1"),
+    ]
+    assert json.loads(fake.requests[0].content) == {"reference_asset_id": "a_ref", "attempt_asset_id": "a_1"}
+
+
+def test_compare_json_prints_the_comparison_and_a_failed_job_exits_1(env: dict[str, str | None]) -> None:
+    printed = run(pose_server(compare_job("succeeded", 1.0)), ["compare", "a_ref", "a_1", "--json"], env)
+    failed = run(pose_server(compare_job("running", 0.2), compare_job("failed", 0.5)), ["compare", "a_ref", "a_1"], env)
+
+    assert json.loads(printed.stdout) == comparison_json()
+    assert failed.exit_code == 1
+    assert failed.stderr.endswith("error: media_unreadable: not a video (job j_1 failed)\n")
+
+
+def test_pose_says_when_nobody_was_found(env: dict[str, str | None]) -> None:
+    job = job_json("succeeded", 1.0, kind="pose", stage="done")
+    nobody = analysis_json(no_person=True, frames_with_person=0, people_seen=0)
+
+    result = run(pose_server(job, analysis=nobody), ["pose", "a_1", "--fps", "5"], env)
+
+    assert result.exit_code == 0, result.output
+    assert "nobody found" in result.stdout
+    assert "nobody was found in asset a_1" in result.stderr

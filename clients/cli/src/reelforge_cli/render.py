@@ -11,7 +11,18 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from reelforge_sdk import ApiKey, Asset, Job, JobOutput, MediaInfo, QuotaReport, Tenant, TenantWithKey
+from reelforge_sdk import (
+    ApiKey,
+    Asset,
+    Comparison,
+    Job,
+    JobOutput,
+    MediaInfo,
+    PoseAnalysis,
+    QuotaReport,
+    Tenant,
+    TenantWithKey,
+)
 
 STATUS_STYLES = {
     "ready": "green",
@@ -205,3 +216,39 @@ def quota_report(report: QuotaReport) -> RenderableType:
     ]
     body = Group(table, Text(""), Text("usage", style="bold underline"), _fields(usage_rows))
     return Panel(body, title=f"quotas of tenant {report.tenant_id}", title_align="left", expand=False)
+
+
+def pose_panel(analysis: PoseAnalysis) -> Panel:
+    people = "nobody found" if analysis.no_person else str(analysis.people_seen)
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("status", status_text(analysis.status)),
+        ("frames", f"{analysis.frames_analysed} at {analysis.sample_fps:g} fps"),
+        ("with a person", str(analysis.frames_with_person)),
+        ("people", people),
+        ("visibility", f"{analysis.mean_visibility:.2f}"),
+        ("error", f"{analysis.error.code}: {analysis.error.message}" if analysis.error else None),
+    ]
+    return Panel(_fields(rows), title=f"pose analysis of asset {analysis.asset_id}", title_align="left")
+
+
+def comparison_panel(comparison: Comparison) -> RenderableType:
+    score = "-" if comparison.score is None else f"{comparison.score:.0f} / 100"
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("status", status_text(comparison.status)),
+        ("score", Text(score, style="bold")),
+        ("mirrored", "yes" if comparison.mirrored else None),
+        ("reference", comparison.reference_asset_id),
+        ("attempt", comparison.attempt_asset_id),
+    ]
+    segments = _table("reference", "attempt", "score", "feedback")
+    for segment in comparison.segments:
+        segments.add_row(
+            f"{segment.reference_start_s:.1f}-{segment.reference_end_s:.1f} s",
+            f"{segment.attempt_start_s:.1f}-{segment.attempt_end_s:.1f} s",
+            Text(f"{segment.score:.0f}", style="red" if segment.weak else "green"),
+            "\n".join(item.text for item in segment.feedback),
+        )
+    parts: list[RenderableType] = [_fields(rows)]
+    if comparison.segments:
+        parts.append(segments)
+    return Panel(Group(*parts), title=f"comparison {comparison.id}", title_align="left")

@@ -27,6 +27,7 @@ from reelforge_sdk.models import (
     UploadPart,
     Usage,
 )
+from reelforge_sdk.pose import Comparison, ComparisonSegment, Feedback, PoseAnalysis, PoseSignals
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
@@ -40,12 +41,17 @@ __all__ = [
     "Asset",
     "AsyncClient",
     "Client",
+    "Comparison",
+    "ComparisonSegment",
     "DownloadLink",
     "ErrorInfo",
+    "Feedback",
     "Job",
     "JobOutput",
     "MediaInfo",
     "Page",
+    "PoseAnalysis",
+    "PoseSignals",
     "ProgressCallback",
     "QuotaReport",
     "Quotas",

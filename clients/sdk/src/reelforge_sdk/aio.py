@@ -13,9 +13,11 @@ import httpx
 
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
+from reelforge_sdk.endpoints import Span
 from reelforge_sdk.errors import ReelforgeError
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
 from reelforge_sdk.multipart import MultipartFile
+from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
@@ -302,6 +304,49 @@ class AsyncClient:
     async def get_transcript_json(self, asset_id: str) -> Transcript:
         """The asset's latest transcript, parsed: segments with their words and timings."""
         return await self._send(endpoints.get_transcript_json(asset_id))
+
+    # Pose analyses and comparisons
+
+    async def create_pose_analysis(
+        self,
+        asset_id: str,
+        *,
+        sample_fps: float | None = None,
+        max_people: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start the pose analysis of a ready video asset; returns the job (kind ``pose``)."""
+        return await self._send(endpoints.create_pose_analysis(asset_id, sample_fps, max_people, idempotency_key))
+
+    async def get_pose_analysis(self, asset_id: str) -> PoseAnalysis:
+        return await self._send(endpoints.get_pose_analysis(asset_id))
+
+    async def get_pose_signals(self, asset_id: str) -> PoseSignals:
+        return await self._send(endpoints.get_pose_signals(asset_id))
+
+    async def create_comparison(
+        self,
+        reference_asset_id: str,
+        attempt_asset_id: str,
+        *,
+        reference_span: Span | None = None,
+        attempt_span: Span | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start comparing an attempt with a reference; returns the job (kind ``compare``)."""
+        return await self._send(
+            endpoints.create_comparison(
+                reference_asset_id, attempt_asset_id, reference_span, attempt_span, idempotency_key
+            )
+        )
+
+    async def get_comparison(self, comparison_id: str, *, alignment: bool = False) -> Comparison:
+        return await self._send(endpoints.get_comparison(comparison_id, alignment))
+
+    async def list_comparisons(
+        self, *, asset_id: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Comparison]:
+        return await self._send(endpoints.list_comparisons(asset_id, limit, cursor))
 
     # Transport
 

@@ -14,9 +14,11 @@ import httpx
 
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
+from reelforge_sdk.endpoints import Span
 from reelforge_sdk.errors import ReelforgeError, asset_failed, job_failed
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
 from reelforge_sdk.multipart import MultipartFile
+from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
@@ -320,14 +322,91 @@ class Client:
         failed asset or job raises ``ReelforgeError`` with its own code and message.
         """
         asset_id = self._ready_asset_id(path_or_asset_id, on_upload_progress)
-        job = self.create_transcription(asset_id, language=language, prompt=prompt, hotwords=hotwords)
+        self._follow(self.create_transcription(asset_id, language=language, prompt=prompt, hotwords=hotwords), on_job)
+        return self.get_transcript(asset_id, format)
+
+    # Pose analyses and comparisons
+
+    def create_pose_analysis(
+        self,
+        asset_id: str,
+        *,
+        sample_fps: float | None = None,
+        max_people: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start the pose analysis of a ready video asset; returns the job (kind ``pose``)."""
+        return self._send(endpoints.create_pose_analysis(asset_id, sample_fps, max_people, idempotency_key))
+
+    def get_pose_analysis(self, asset_id: str) -> PoseAnalysis:
+        """The asset's latest pose analysis: state and summary."""
+        return self._send(endpoints.get_pose_analysis(asset_id))
+
+    def get_pose_signals(self, asset_id: str) -> PoseSignals:
+        """The main subject's box track, motion energy and joint angles from the latest completed analysis."""
+        return self._send(endpoints.get_pose_signals(asset_id))
+
+    def create_comparison(
+        self,
+        reference_asset_id: str,
+        attempt_asset_id: str,
+        *,
+        reference_span: Span | None = None,
+        attempt_span: Span | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start comparing an attempt with a reference; returns the job (kind ``compare``,
+        its ``resource_id`` the comparison). Spans are ``(start_s, end_s or None)``."""
+        return self._send(
+            endpoints.create_comparison(
+                reference_asset_id, attempt_asset_id, reference_span, attempt_span, idempotency_key
+            )
+        )
+
+    def get_comparison(self, comparison_id: str, *, alignment: bool = False) -> Comparison:
+        return self._send(endpoints.get_comparison(comparison_id, alignment))
+
+    def list_comparisons(
+        self, *, asset_id: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Comparison]:
+        """One page of the tenant's comparisons, newest first (summaries without segments)."""
+        return self._send(endpoints.list_comparisons(asset_id, limit, cursor))
+
+    def analyse_pose(
+        self,
+        path_or_asset_id: str | os.PathLike[str],
+        *,
+        on_upload_progress: ProgressCallback | None = None,
+        on_job: Callable[[Job], None] | None = None,
+    ) -> PoseAnalysis:
+        """Analyse a video file (uploaded first) or an asset and return the analysis."""
+        asset_id = self._ready_asset_id(path_or_asset_id, on_upload_progress)
+        self._follow(self.create_pose_analysis(asset_id), on_job)
+        return self.get_pose_analysis(asset_id)
+
+    def compare(
+        self,
+        reference: str | os.PathLike[str],
+        attempt: str | os.PathLike[str],
+        *,
+        on_upload_progress: ProgressCallback | None = None,
+        on_job: Callable[[Job], None] | None = None,
+    ) -> Comparison:
+        """Compare an attempt with a reference (files are uploaded first) and return the comparison."""
+        reference_id = self._ready_asset_id(reference, on_upload_progress)
+        attempt_id = self._ready_asset_id(attempt, on_upload_progress)
+        job = self._follow(self.create_comparison(reference_id, attempt_id), on_job)
+        return self.get_comparison(job.resource_id)
+
+    def _follow(self, job: Job, on_job: Callable[[Job], None] | None) -> Job:
+        """Watch the job to its end; a failed one raises ``ReelforgeError`` with its code."""
         for state in self.watch_job(job.id):
             job = state
             if on_job is not None:
                 on_job(state)
         if job.status != "succeeded":
             raise job_failed(job)
-        return self.get_transcript(asset_id, format)
+        return job
 
     def _ready_asset_id(self, source: str | os.PathLike[str], on_progress: ProgressCallback | None) -> str:
         if isinstance(source, str) and not os.path.exists(source):

@@ -21,6 +21,7 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
+from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 
 EVENT_STREAM = "text/event-stream"
@@ -217,3 +218,57 @@ def get_transcript(asset_id: str, format: str) -> Call[str]:
 
 def get_transcript_json(asset_id: str) -> Call[Transcript]:
     return Call("GET", f"/v1/transcripts/{_id(asset_id)}", Transcript.from_json, params={"format": "json"})
+
+
+# Pose analyses and comparisons
+
+Span = tuple[float, float | None]
+
+
+def create_pose_analysis(
+    asset_id: str, sample_fps: float | None, max_people: int | None, idempotency_key: str | None
+) -> Call[Job]:
+    body: JSON = {"asset_id": asset_id}
+    if sample_fps is not None:
+        body["sample_fps"] = sample_fps
+    if max_people is not None:
+        body["max_people"] = max_people
+    return post("/v1/pose-analyses", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_pose_analysis(asset_id: str) -> Call[PoseAnalysis]:
+    return Call("GET", f"/v1/pose-analyses/{_id(asset_id)}", PoseAnalysis.from_json)
+
+
+def get_pose_signals(asset_id: str) -> Call[PoseSignals]:
+    return Call("GET", f"/v1/pose-analyses/{_id(asset_id)}/signals", PoseSignals.from_json)
+
+
+def _span(span: Span) -> JSON:
+    start, end = span
+    return {"start_s": start} if end is None else {"start_s": start, "end_s": end}
+
+
+def create_comparison(
+    reference_asset_id: str,
+    attempt_asset_id: str,
+    reference_span: Span | None,
+    attempt_span: Span | None,
+    idempotency_key: str | None,
+) -> Call[Job]:
+    body: JSON = {"reference_asset_id": reference_asset_id, "attempt_asset_id": attempt_asset_id}
+    if reference_span is not None:
+        body["reference_span"] = _span(reference_span)
+    if attempt_span is not None:
+        body["attempt_span"] = _span(attempt_span)
+    return post("/v1/comparisons", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_comparison(comparison_id: str, alignment: bool) -> Call[Comparison]:
+    params = {"alignment": "true"} if alignment else {}
+    return Call("GET", f"/v1/comparisons/{_id(comparison_id)}", Comparison.from_json, params=params)
+
+
+def list_comparisons(asset_id: str | None, limit: int | None, cursor: str | None) -> Call[Page[Comparison]]:
+    params = {name: value for name, value in (("asset_id", asset_id), ("limit", limit), ("cursor", cursor)) if value}
+    return Call("GET", "/v1/comparisons", Page.parser(Comparison.from_json), params=params)

@@ -8,15 +8,13 @@ from typing import Annotated, Any
 
 import typer
 
-from reelforge_cli.commands.upload import send_file, settle
+from reelforge_cli.commands.upload import ASSET_TIMEOUT_S, ready_asset_id
 from reelforge_cli.errors import UsageError
-from reelforge_cli.output import JsonFlag, Session, session
+from reelforge_cli.output import JsonFlag, session
 from reelforge_cli.progress import job_bar
-from reelforge_sdk import TRANSCRIPT_FORMATS, ReelforgeError, asset_failed, job_failed
+from reelforge_sdk import TRANSCRIPT_FORMATS, ReelforgeError, job_failed
 
 FORMATS = ", ".join(TRANSCRIPT_FORMATS)
-# As long as `reelforge upload` waits for an uploaded file to be processed.
-ASSET_TIMEOUT_S = 3600.0
 
 
 def transcribe(
@@ -48,7 +46,7 @@ def transcribe(
     with session(ctx, json_output) as s:
         if transcript_format not in TRANSCRIPT_FORMATS:
             raise UsageError("unknown_format", f"--format {transcript_format!r}: expected one of {FORMATS}")
-        asset_id = _asset_id(s, source)
+        asset_id = ready_asset_id(s, source, timeout=ASSET_TIMEOUT_S)
         job = s.client.create_transcription(asset_id, language=language, prompt=prompt, hotwords=hotwords)
         s.out.note(f"transcribing asset {asset_id} (job {job.id})")
         with job_bar(s.out.stderr, job.id) as show:
@@ -71,19 +69,6 @@ def transcribe(
             typer.echo(body, nl=not body.endswith("\n"))
         else:
             s.out.note(f"the transcript of asset {asset_id} is empty: no speech was found")
-
-
-def _asset_id(s: Session, source: str) -> str:
-    """The asset to transcribe: an existing file is uploaded and waited for; anything else is an asset id."""
-    path = Path(source)
-    if not path.exists():
-        return source
-    if not path.is_file():
-        raise UsageError("not_a_file", f"{source}: not a file")
-    asset = settle(s, send_file(s, path), timeout=ASSET_TIMEOUT_S)
-    if asset.status == "failed":
-        raise asset_failed(asset)
-    return asset.id
 
 
 def _parsed(body: str) -> Any:

@@ -13,6 +13,9 @@ from reelforge_cli.output import JsonFlag, ResultFailedError, Session, session
 from reelforge_cli.progress import asset_spinner, upload_bar
 from reelforge_sdk import DEFAULT_MULTIPART_THRESHOLD, Asset, ReelforgeError, UploadInterruptedError, asset_failed
 
+# As long as `reelforge upload` waits for an uploaded file to be processed.
+ASSET_TIMEOUT_S = 3600.0
+
 Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the asset is ready or failed.")]
 WaitTimeout = Annotated[float, typer.Option("--timeout", min=1, help="Seconds to wait for the asset.")]
 
@@ -90,3 +93,16 @@ def _finish(s: Session, asset: Asset, *, wait: bool, timeout: float) -> None:
     s.out.result(asset.raw, lambda: render.asset_panel(asset))
     if asset.status == "failed":
         raise ResultFailedError(asset_failed(asset))
+
+
+def ready_asset_id(s: Session, source: str, *, timeout: float) -> str:
+    """The asset to work on: an existing file is uploaded and waited for; anything else is an asset id."""
+    path = Path(source)
+    if not path.exists():
+        return source
+    if not path.is_file():
+        raise UsageError("not_a_file", f"{source}: not a file")
+    asset = settle(s, send_file(s, path), timeout=timeout)
+    if asset.status == "failed":
+        raise asset_failed(asset)
+    return asset.id
