@@ -7,14 +7,17 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import grpc
 import numpy as np
 import pytest
 from conftest import WITH_POSE, Platform
 from media_corpus import IMAGES, POSE, SPEECH, ffmpeg
 from minio import Minio
 from support import wait_for
+from test_public_grpc import bearer, refusal, watched
 from test_transcription import ready_asset
 
+from reelforge.api.v1 import jobs_pb2, pose_pb2, pose_pb2_grpc
 from reelforge_pose.skeleton import JOINT_NAMES
 
 pytestmark = pytest.mark.parametrize("platform", [WITH_POSE], indirect=True)
@@ -241,3 +244,49 @@ async def test_a_proxy_that_does_not_decode_fails_the_job_with_the_reason(
     assert (analysis["status"], analysis["error"]["code"]) == ("failed", "media_unreadable")
     refused = await platform.api.get(f"/v1/pose-analyses/{asset_id}/signals", headers=auth)
     assert (refused.status_code, refused.json()["code"]) == (409, "pose_failed")
+
+
+async def test_the_public_grpc_api_analyses_and_compares_for_the_tenant_only(platform: Platform) -> None:
+    _acme, acme = await platform.tenant("acme")
+    _globex, globex = await platform.tenant("globex")
+    video = await ready_asset(platform, acme, CAM01, "video/mp4")
+    audio = await ready_asset(platform, acme, SPEECH / "jfk.wav", "audio/wav")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
+        stub = pose_pb2_grpc.PoseAnalysesStub(channel)
+        job = await stub.CreatePoseAnalysis(
+            pose_pb2.CreatePoseAnalysisRequest(asset_id=video, sample_fps=5), metadata=bearer(acme)
+        )
+        assert (job.kind, job.resource_id) == ("pose", video)
+        assert (await watched(channel, acme, job.id))[-1].job.status == jobs_pb2.JOB_STATUS_SUCCEEDED
+        analysis = await stub.GetPoseAnalysis(pose_pb2.PoseAnalysisRef(asset_id=video), metadata=bearer(acme))
+        assert (analysis.status, analysis.sample_fps, analysis.no_person) == ("completed", 5.0, False)
+        signals = await stub.GetPoseSignals(pose_pb2.PoseAnalysisRef(asset_id=video), metadata=bearer(acme))
+        assert len(signals.subject_boxes) == len(signals.times_s) == analysis.frames_analysed
+        assert [series.joint for series in signals.joint_angles] == list(JOINT_NAMES)
+
+        job = await stub.CreateComparison(
+            pose_pb2.CreateComparisonRequest(reference_asset_id=video, attempt_asset_id=video), metadata=bearer(acme)
+        )
+        assert (await watched(channel, acme, job.id))[-1].job.status == jobs_pb2.JOB_STATUS_SUCCEEDED
+        comparison = await stub.GetComparison(
+            pose_pb2.GetComparisonRequest(comparison_id=job.resource_id, include_alignment=True), metadata=bearer(acme)
+        )
+        assert comparison.score >= 95
+        assert comparison.alignment
+        page = await stub.ListComparisons(pose_pb2.ListComparisonsRequest(), metadata=bearer(acme))
+        assert [item.id for item in page.items] == [comparison.id]
+
+        on = bearer(globex)
+        for name, call in {
+            "GetPoseAnalysis": stub.GetPoseAnalysis(pose_pb2.PoseAnalysisRef(asset_id=video), metadata=on),
+            "GetPoseSignals": stub.GetPoseSignals(pose_pb2.PoseAnalysisRef(asset_id=video), metadata=on),
+            "GetComparison": stub.GetComparison(
+                pose_pb2.GetComparisonRequest(comparison_id=comparison.id), metadata=on
+            ),
+            "CreatePoseAnalysis": stub.CreatePoseAnalysis(
+                pose_pb2.CreatePoseAnalysisRequest(asset_id=video), metadata=on
+            ),
+        }.items():
+            assert await refusal(call) == (grpc.StatusCode.NOT_FOUND, "not_found"), name
+        audio_only = stub.CreatePoseAnalysis(pose_pb2.CreatePoseAnalysisRequest(asset_id=audio), metadata=bearer(acme))
+        assert await refusal(audio_only) == (grpc.StatusCode.INVALID_ARGUMENT, "no_video")

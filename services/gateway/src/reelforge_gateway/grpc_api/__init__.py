@@ -20,6 +20,8 @@ from reelforge.api.v1 import (
     jobs_pb2_grpc,
     keys_pb2,
     keys_pb2_grpc,
+    pose_pb2,
+    pose_pb2_grpc,
     transcripts_pb2,
     transcripts_pb2_grpc,
 )
@@ -28,6 +30,7 @@ from reelforge_gateway.grpc_api.assets import AssetsService
 from reelforge_gateway.grpc_api.auth import Authenticator
 from reelforge_gateway.grpc_api.jobs import JobsService
 from reelforge_gateway.grpc_api.keys import AdminService, ApiKeysService
+from reelforge_gateway.grpc_api.pose import PoseAnalysesService
 from reelforge_gateway.grpc_api.transcripts import TranscriptsService
 from reelforge_gateway.grpc_api.uploads import ImportsService, UploadsService
 from reelforge_gateway.internal import InternalClients
@@ -43,6 +46,7 @@ SERVICE_NAMES = tuple(
         (keys_pb2.DESCRIPTOR, "ApiKeys"),
         (admin_pb2.DESCRIPTOR, "Admin"),
         (transcripts_pb2.DESCRIPTOR, "Transcripts"),
+        (pose_pb2.DESCRIPTOR, "PoseAnalyses"),
     )
 )
 
@@ -69,6 +73,7 @@ class PublicGrpcApi:
         self._keys = ApiKeysService(auth, pool)
         self._admin = AdminService(auth, pool)
         self._transcripts = TranscriptsService(auth, pool, settings, ingest, transcription, feed)
+        self._pose = PoseAnalysesService(auth, pool, settings, clients, feed)
 
     def register(self, server: grpc.aio.Server) -> None:
         jobs_pb2_grpc.add_JobsServicer_to_server(self._jobs, server)
@@ -78,3 +83,4 @@ class PublicGrpcApi:
         keys_pb2_grpc.add_ApiKeysServicer_to_server(self._keys, server)
         admin_pb2_grpc.add_AdminServicer_to_server(self._admin, server)
         transcripts_pb2_grpc.add_TranscriptsServicer_to_server(self._transcripts, server)
+        pose_pb2_grpc.add_PoseAnalysesServicer_to_server(self._pose, server)
