@@ -243,8 +243,7 @@ async def platform(
             await transcription.start()
             targets["transcription_target"] = f"127.0.0.1:{transcription.grpc_port}"
         if pose is not None:
-            (tmp_path / "pose-work").mkdir()
-            await pose.start()
+            await pose.start()  # it makes its work_dir itself, as a service under `make up` must
             targets["pose_target"] = f"127.0.0.1:{pose.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()

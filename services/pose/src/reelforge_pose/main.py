@@ -30,6 +30,8 @@ def engine_config(settings: PoseSettings) -> EngineConfig:
 async def build(resources: Resources[PoseSettings]) -> Components:
     settings, db, object_store = resources.settings, resources.db, resources.store
     assert object_store is not None
+    if settings.work_dir is not None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
     engine = await asyncio.to_thread(PoseEngine, engine_config(settings))
     await asyncio.to_thread(engine.check)  # a model that cannot load stops the service at start-up
     analyser = Analyser(object_store, engine, settings.work_dir)
