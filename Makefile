@@ -55,12 +55,13 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## benchmarks: bus, upload, gateway latency, transcription (each against its bare baseline)
+bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose (each against its bare baseline)
 	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
 	@$(BIN)/python bench/upload.py
 	@$(BIN)/python bench/gateway.py
 	@$(BIN)/python bench/transcribe.py --scaling 1,5,20
+	@$(BIN)/python bench/pose.py
 
 demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
 	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2
