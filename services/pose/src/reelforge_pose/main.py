@@ -20,7 +20,7 @@ from reelforge_pose.grpc_api import SERVICE_NAME, PoseService
 
 def engine_config(settings: PoseSettings) -> EngineConfig:
     return EngineConfig(
-        model=settings.model,
+        model=settings.pose_model,
         min_detection_confidence=settings.min_detection_confidence,
         min_presence_confidence=settings.min_presence_confidence,
         min_tracking_confidence=settings.min_tracking_confidence,
@@ -43,7 +43,7 @@ async def build(resources: Resources[PoseSettings]) -> Components:
         sample_fps=settings.sample_fps,
         max_people=settings.max_people,
         config=ComparisonConfig(segment_s=settings.segment_s, weak_score=settings.weak_segment_score),
-        device=pick_device(settings.device),
+        device=pick_device(settings.alignment_device),
     )
     jobs = Subscription(
         durable=JOBS_CONSUMER,
