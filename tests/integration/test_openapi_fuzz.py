@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_TRANSCRIPTION, Platform
+from conftest import OPERATOR_TOKEN, WITH_POSE, WITH_TRANSCRIPTION, Platform
 
-# Every route answers, the ones that call the transcription service included.
-pytestmark = pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
+# Every route answers, the ones that call the transcription and pose services included.
+pytestmark = pytest.mark.parametrize("platform", [{**WITH_TRANSCRIPTION, **WITH_POSE}], indirect=True)
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 

@@ -8,11 +8,13 @@ read model finds the job.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from google.protobuf.message import Message
 
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
 from reelforge_common.bus import new_envelope
-from reelforge_common.db import add_to_outbox
+from reelforge_common.db import Database, add_to_outbox, first_delivery
 from reelforge_common.db.connection import Connection
 
 
@@ -64,3 +66,38 @@ class JobEvents:
     ) -> None:
         payload = JobFailed(code=code, message=message, stage=stage, resource_id=resource_id)
         await self.emit(conn, "failed", payload, tenant_id=tenant_id, job_id=job_id, causation_id=causation_id)
+
+    async def fail_once(
+        self,
+        db: Database,
+        *,
+        consumer: str,
+        event_id: str,
+        record: Callable[[Connection], Awaitable[bool]],
+        tenant_id: str,
+        job_id: str,
+        resource_id: str,
+        code: str,
+        message: str,
+        stage: str,
+    ) -> bool:
+        """Fail a job exactly once, in one transaction: the inbox record of the
+        delivery ``event_id`` (of ``consumer``) that gives up, ``record(conn)``
+        (the service marks its own state failed; False when there is nothing
+        left to fail) and ``<domain>.failed``. Returns whether it failed the job now."""
+        async with db.transaction() as conn:
+            if not await first_delivery(conn, consumer=consumer, event_id=event_id):
+                return False
+            if not await record(conn):
+                return False
+            await self.failed(
+                conn,
+                tenant_id=tenant_id,
+                job_id=job_id,
+                resource_id=resource_id,
+                code=code,
+                message=message,
+                stage=stage,
+                causation_id=event_id,
+            )
+        return True

@@ -14,6 +14,7 @@ import uuid
 from reelforge.events.v1.pose_pb2 import PoseCompleted, PoseRequested
 from reelforge_common.bus import Event, Route
 from reelforge_common.db import Database, first_delivery
+from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
 from reelforge_pose import store
 from reelforge_pose.analysing import Analyser, Request
@@ -109,20 +110,23 @@ class AnalysisJobs:
             )
 
     async def _fail(self, row: AnalysisRow, event: Event[PoseRequested], code: str, message: str) -> None:
-        async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=JOBS_CONSUMER, event_id=event.event_id):
-                return
+        async def record(conn: Connection) -> bool:
             if await store.analysis_by_id(conn, tenant_id=row.tenant_id, analysis_id=row.id, lock=True) is None:
-                return
+                return False
             await store.fail_analysis(conn, tenant_id=row.tenant_id, analysis_id=row.id, code=code, message=message)
-            await POSE_EVENTS.failed(
-                conn,
-                tenant_id=row.tenant_id,
-                job_id=row.job_id,
-                resource_id=row.asset_id,
-                code=code,
-                message=message,
-                stage="analysing",
-                causation_id=event.event_id,
-            )
-        log.info("pose analysis failed", extra={"analysis_id": row.id, "code": code})
+            return True
+
+        failed = await POSE_EVENTS.fail_once(
+            self._db,
+            consumer=JOBS_CONSUMER,
+            event_id=event.event_id,
+            record=record,
+            tenant_id=row.tenant_id,
+            job_id=row.job_id,
+            resource_id=row.asset_id,
+            code=code,
+            message=message,
+            stage="analysing",
+        )
+        if failed:
+            log.info("pose analysis failed", extra={"analysis_id": row.id, "code": code})

@@ -21,6 +21,7 @@ import torch
 from reelforge.events.v1.pose_pb2 import CompareCompleted, CompareRequested
 from reelforge_common.bus import Event, Route
 from reelforge_common.db import Database, first_delivery
+from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
 from reelforge_pose import store
@@ -189,20 +190,23 @@ class ComparisonJobs:
             )
 
     async def _fail(self, row: ComparisonRow, event: Event[CompareRequested], code: str, message: str) -> None:
-        async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=JOBS_CONSUMER, event_id=event.event_id):
-                return
+        async def record(conn: Connection) -> bool:
             if await store.comparison_by_id(conn, tenant_id=row.tenant_id, comparison_id=row.id, lock=True) is None:
-                return
+                return False
             await store.fail_comparison(conn, tenant_id=row.tenant_id, comparison_id=row.id, code=code, message=message)
-            await COMPARE_EVENTS.failed(
-                conn,
-                tenant_id=row.tenant_id,
-                job_id=row.job_id,
-                resource_id=row.id,
-                code=code,
-                message=message,
-                stage="comparing",
-                causation_id=event.event_id,
-            )
-        log.info("comparison failed", extra={"comparison_id": row.id, "code": code})
+            return True
+
+        failed = await COMPARE_EVENTS.fail_once(
+            self._db,
+            consumer=JOBS_CONSUMER,
+            event_id=event.event_id,
+            record=record,
+            tenant_id=row.tenant_id,
+            job_id=row.job_id,
+            resource_id=row.id,
+            code=code,
+            message=message,
+            stage="comparing",
+        )
+        if failed:
+            log.info("comparison failed", extra={"comparison_id": row.id, "code": code})

@@ -310,23 +310,26 @@ class Transcriber:
         )
 
     async def _fail(self, row: TranscriptRow, event: Event[Any], code: str, message: str) -> None:
-        async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
-                return
+        async def record(conn: Connection) -> bool:
             if await store.transcript_for_job(conn, tenant_id=row.tenant_id, job_id=row.job_id, lock=True) is None:
-                return
+                return False
             await store.mark_failed(conn, tenant_id=row.tenant_id, transcript_id=row.id, code=code, message=message)
-            await EVENTS.failed(
-                conn,
-                tenant_id=row.tenant_id,
-                job_id=row.job_id,
-                resource_id=row.asset_id,
-                code=code,
-                message=message,
-                stage="transcribing",
-                causation_id=event.event_id,
-            )
-        log.info("transcript failed", extra={"transcript_id": row.id, "code": code})
+            return True
+
+        failed = await EVENTS.fail_once(
+            self._db,
+            consumer=CONSUMER,
+            event_id=event.event_id,
+            record=record,
+            tenant_id=row.tenant_id,
+            job_id=row.job_id,
+            resource_id=row.asset_id,
+            code=code,
+            message=message,
+            stage="transcribing",
+        )
+        if failed:
+            log.info("transcript failed", extra={"transcript_id": row.id, "code": code})
 
 
 class AssetNotSeenYetError(Exception):
