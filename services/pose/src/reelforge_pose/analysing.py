@@ -18,7 +18,8 @@ from reelforge_common.blocking import ProgressSink, run_reporting
 from reelforge_common.storage import ObjectStore
 from reelforge_pose.analysis import analyse
 from reelforge_pose.engine import PoseEngine
-from reelforge_pose.store import AnalysisResult, AnalysisRow, AssetVideo
+from reelforge_pose.store.analyses import AnalysisResult, AnalysisRow
+from reelforge_pose.store.assets import AssetVideo
 from reelforge_pose.track import PoseTrack
 from reelforge_pose.tracking import summarise
 

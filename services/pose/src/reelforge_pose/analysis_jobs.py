@@ -16,10 +16,10 @@ from reelforge_common.bus import Event, Route
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
-from reelforge_pose import store
 from reelforge_pose.analysing import Analyser, Request
 from reelforge_pose.frames import DecodeError
-from reelforge_pose.store import AnalysisRow
+from reelforge_pose.store import analyses, assets
+from reelforge_pose.store.analyses import AnalysisRow
 
 log = logging.getLogger(__name__)
 POSE_EVENTS = JobEvents(producer="pose", domain="pose")
@@ -46,10 +46,10 @@ class AnalysisJobs:
 
     async def on_requested(self, event: Event[PoseRequested]) -> None:
         requested = event.payload
-        row = await store.analysis_by_id(self._db.pool, tenant_id=event.tenant_id, analysis_id=requested.analysis_id)
+        row = await analyses.analysis_by_id(self._db.pool, tenant_id=event.tenant_id, analysis_id=requested.analysis_id)
         if row is None or row.status in {"completed", "failed"}:
             return  # the asset was deleted meanwhile, or an earlier delivery finished it
-        video = await store.asset_video(self._db.pool, tenant_id=row.tenant_id, asset_id=row.asset_id)
+        video = await assets.asset_video(self._db.pool, tenant_id=row.tenant_id, asset_id=row.asset_id)
         if video is None:
             if event.attempt < MAX_DELIVER:
                 raise AssetNotSeenYetError(row.asset_id)  # retried: ingest's event may be on its way
@@ -58,7 +58,7 @@ class AnalysisJobs:
         if not video.proxy_key:
             await self._fail(row, event, "no_video", f"asset {row.asset_id} has no video track to analyse")
             return
-        await store.mark_analysis_running(self._db.pool, tenant_id=row.tenant_id, analysis_id=row.id)
+        await analyses.mark_analysis_running(self._db.pool, tenant_id=row.tenant_id, analysis_id=row.id)
         await self._progress(row, event, "downloading", 0.0)
 
         async def report(fraction: float) -> None:
@@ -78,9 +78,9 @@ class AnalysisJobs:
         async with self._db.transaction() as conn:
             if not await first_delivery(conn, consumer=JOBS_CONSUMER, event_id=event.event_id):
                 return
-            if await store.analysis_by_id(conn, tenant_id=row.tenant_id, analysis_id=row.id, lock=True) is None:
+            if await analyses.analysis_by_id(conn, tenant_id=row.tenant_id, analysis_id=row.id, lock=True) is None:
                 return  # the asset was deleted while analysing
-            await store.complete_analysis(conn, tenant_id=row.tenant_id, analysis_id=row.id, result=result)
+            await analyses.complete_analysis(conn, tenant_id=row.tenant_id, analysis_id=row.id, result=result)
             completed = PoseCompleted(
                 asset_id=row.asset_id,
                 track_id=row.id,
@@ -111,9 +111,9 @@ class AnalysisJobs:
 
     async def _fail(self, row: AnalysisRow, event: Event[PoseRequested], code: str, message: str) -> None:
         async def record(conn: Connection) -> bool:
-            if await store.analysis_by_id(conn, tenant_id=row.tenant_id, analysis_id=row.id, lock=True) is None:
+            if await analyses.analysis_by_id(conn, tenant_id=row.tenant_id, analysis_id=row.id, lock=True) is None:
                 return False
-            await store.fail_analysis(conn, tenant_id=row.tenant_id, analysis_id=row.id, code=code, message=message)
+            await analyses.fail_analysis(conn, tenant_id=row.tenant_id, analysis_id=row.id, code=code, message=message)
             return True
 
         failed = await POSE_EVENTS.fail_once(

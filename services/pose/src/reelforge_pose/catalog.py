@@ -8,8 +8,8 @@ from reelforge.events.v1.asset_pb2 import AssetDeleted, AssetIngested
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database
 from reelforge_common.storage import ObjectStore
-from reelforge_pose import store
-from reelforge_pose.store import AssetVideo
+from reelforge_pose.store import assets
+from reelforge_pose.store.assets import AssetVideo
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,12 @@ class AssetCatalog:
     async def on_ingested(self, event: Event[AssetIngested]) -> None:
         ingested = event.payload
         video = AssetVideo(proxy_key=ingested.proxy_key, duration_s=ingested.media.duration_s)
-        await store.remember_asset(self._db.pool, tenant_id=event.tenant_id, asset_id=ingested.asset_id, video=video)
+        await assets.remember_asset(self._db.pool, tenant_id=event.tenant_id, asset_id=ingested.asset_id, video=video)
 
     async def on_deleted(self, event: Event[AssetDeleted]) -> None:
         """The asset's analyses and the comparisons it is part of go with it."""
         async with self._db.transaction() as conn:
-            keys = await store.forget_asset(conn, tenant_id=event.tenant_id, asset_id=event.payload.asset_id)
+            keys = await assets.forget_asset(conn, tenant_id=event.tenant_id, asset_id=event.payload.asset_id)
         for key in keys:
             await self._store.delete(key)
         log.info("asset forgotten", extra={"asset_id": event.payload.asset_id, "objects": len(keys)})

@@ -24,13 +24,13 @@ from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
-from reelforge_pose import store
 from reelforge_pose.analysing import Analyser, Request
 from reelforge_pose.analysis_jobs import JOBS_CONSUMER, MAX_DELIVER, AssetNotSeenYetError, new_analysis_id
 from reelforge_pose.comparison import ComparisonConfig, NoPersonError, Result, compare
 from reelforge_pose.frames import DecodeError
 from reelforge_pose.results import result_to_json
-from reelforge_pose.store import ComparisonRow
+from reelforge_pose.store import analyses, assets, comparisons
+from reelforge_pose.store.comparisons import ComparisonRow
 from reelforge_pose.track import PoseTrack
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class ComparisonJobs:
         return (Route("compare.requested", CompareRequested, self.on_requested),)
 
     async def on_requested(self, event: Event[CompareRequested]) -> None:
-        row = await store.comparison_by_id(
+        row = await comparisons.comparison_by_id(
             self._db.pool, tenant_id=event.tenant_id, comparison_id=event.payload.comparison_id
         )
         if row is None or row.status in {"completed", "failed"}:
@@ -99,9 +99,12 @@ class ComparisonJobs:
         async with self._db.transaction() as conn:
             if not await first_delivery(conn, consumer=JOBS_CONSUMER, event_id=event.event_id):
                 return
-            if await store.comparison_by_id(conn, tenant_id=row.tenant_id, comparison_id=row.id, lock=True) is None:
+            if (
+                await comparisons.comparison_by_id(conn, tenant_id=row.tenant_id, comparison_id=row.id, lock=True)
+                is None
+            ):
                 return  # an asset was deleted meanwhile
-            await store.complete_comparison(
+            await comparisons.complete_comparison(
                 conn,
                 tenant_id=row.tenant_id,
                 comparison_id=row.id,
@@ -120,7 +123,7 @@ class ComparisonJobs:
         log.info("comparison completed", extra={"comparison_id": row.id, "score": result.score})
 
     async def _compare(self, row: ComparisonRow, event: Event[CompareRequested]) -> tuple[Result, float]:
-        await store.mark_comparison_running(self._db.pool, tenant_id=row.tenant_id, comparison_id=row.id)
+        await comparisons.mark_comparison_running(self._db.pool, tenant_id=row.tenant_id, comparison_id=row.id)
 
         def stage(name: str, start: float, share: float) -> Report:
             async def report(fraction: float) -> None:
@@ -147,12 +150,12 @@ class ComparisonJobs:
     async def _track(self, tenant_id: str, asset_id: str, report: Report) -> PoseTrack:
         """The asset's pose track at the service's settings: an earlier analysis, or a new one."""
         fps, people, model = self._fps, self._max_people, self._analyser.model
-        found = await store.reusable_analysis(
+        found = await analyses.reusable_analysis(
             self._db.pool, tenant_id=tenant_id, asset_id=asset_id, sample_fps=fps, max_people=people, model=model
         )
         if found is not None:
             return await self._analyser.load(found)
-        video = await store.asset_video(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
+        video = await assets.asset_video(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
         if video is None:
             raise AssetNotSeenYetError(asset_id)
         if not video.proxy_key:
@@ -164,7 +167,7 @@ class ComparisonJobs:
         except DecodeError as exc:
             raise ComparisonFailedError("media_unreadable", f"asset {asset_id}'s video does not decode: {exc}") from exc
         async with self._db.transaction() as conn:
-            await store.create_analysis(
+            await analyses.create_analysis(
                 conn,
                 tenant_id=tenant_id,
                 analysis_id=analysis_id,
@@ -174,7 +177,7 @@ class ComparisonJobs:
                 max_people=people,
                 model=model,
             )
-            await store.complete_analysis(conn, tenant_id=tenant_id, analysis_id=analysis_id, result=result)
+            await analyses.complete_analysis(conn, tenant_id=tenant_id, analysis_id=analysis_id, result=result)
         return track
 
     async def _progress(self, row: ComparisonRow, event: Event[CompareRequested], stage: str, fraction: float) -> None:
@@ -191,9 +194,14 @@ class ComparisonJobs:
 
     async def _fail(self, row: ComparisonRow, event: Event[CompareRequested], code: str, message: str) -> None:
         async def record(conn: Connection) -> bool:
-            if await store.comparison_by_id(conn, tenant_id=row.tenant_id, comparison_id=row.id, lock=True) is None:
+            if (
+                await comparisons.comparison_by_id(conn, tenant_id=row.tenant_id, comparison_id=row.id, lock=True)
+                is None
+            ):
                 return False
-            await store.fail_comparison(conn, tenant_id=row.tenant_id, comparison_id=row.id, code=code, message=message)
+            await comparisons.fail_comparison(
+                conn, tenant_id=row.tenant_id, comparison_id=row.id, code=code, message=message
+            )
             return True
 
         failed = await COMPARE_EVENTS.fail_once(

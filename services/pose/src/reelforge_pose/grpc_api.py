@@ -15,13 +15,15 @@ from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
 from reelforge_common.pagination import decode_cursor, encode_cursor
 from reelforge_common.storage import ObjectStore
-from reelforge_pose import signals, store
+from reelforge_pose import signals
 from reelforge_pose.analysing import Analyser
 from reelforge_pose.analysis_jobs import POSE_EVENTS, new_analysis_id
 from reelforge_pose.comparison_jobs import COMPARE_EVENTS, new_comparison_id
 from reelforge_pose.config import PoseSettings
 from reelforge_pose.skeleton import JOINT_NAMES
-from reelforge_pose.store import AnalysisRow, ComparisonRow, Spans
+from reelforge_pose.store import analyses, assets, comparisons
+from reelforge_pose.store.analyses import AnalysisRow
+from reelforge_pose.store.comparisons import ComparisonRow, Spans
 
 SERVICE_NAME = "reelforge.pose.v1.Pose"
 MAX_FPS, MAX_PEOPLE = 60.0, 10
@@ -119,7 +121,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
 
     async def _refuse_without_video(self, context: grpc.aio.ServicerContext, tenant_id: str, asset_id: str) -> None:
         """Audio-only assets cannot be analysed (unknown assets are left to the job: ingest may still announce them)."""
-        video = await store.asset_video(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
+        video = await assets.asset_video(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
         if video is not None and not video.proxy_key:
             await refuse(
                 context,
@@ -143,7 +145,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
         fps = request.sample_fps or self._settings.sample_fps
         people = request.max_people or self._settings.max_people
         async with self._db.transaction() as conn:
-            await store.create_analysis(
+            await analyses.create_analysis(
                 conn,
                 tenant_id=request.tenant_id,
                 analysis_id=analysis_id,
@@ -162,7 +164,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
     async def GetPoseAnalysis(
         self, request: pose_pb2.GetPoseAnalysisRequest, context: grpc.aio.ServicerContext
     ) -> pose_pb2.PoseAnalysis:
-        row = await store.latest_analysis(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
+        row = await analyses.latest_analysis(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
         if row is None:
             await refuse(
                 context, grpc.StatusCode.NOT_FOUND, "not_found", f"no pose analysis of asset {request.asset_id}"
@@ -173,9 +175,9 @@ class PoseService(pose_pb2_grpc.PoseServicer):
         self, request: pose_pb2.GetPoseAnalysisRequest, context: grpc.aio.ServicerContext
     ) -> pose_pb2.PoseSignals:
         pool, tenant_id, asset_id = self._db.pool, request.tenant_id, request.asset_id
-        row = await store.latest_analysis(pool, tenant_id=tenant_id, asset_id=asset_id, completed=True)
+        row = await analyses.latest_analysis(pool, tenant_id=tenant_id, asset_id=asset_id, completed=True)
         if row is None:
-            latest = await store.latest_analysis(pool, tenant_id=tenant_id, asset_id=asset_id)
+            latest = await analyses.latest_analysis(pool, tenant_id=tenant_id, asset_id=asset_id)
             if latest is None:
                 await refuse(context, grpc.StatusCode.NOT_FOUND, "not_found", f"no pose analysis of asset {asset_id}")
             code = "pose_failed" if latest.status == "failed" else "pose_not_ready"
@@ -232,7 +234,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
             request.attempt_span.end_s,
         )
         async with self._db.transaction() as conn:
-            await store.create_comparison(
+            await comparisons.create_comparison(
                 conn,
                 tenant_id=request.tenant_id,
                 comparison_id=comparison_id,
@@ -261,7 +263,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
     async def GetComparison(
         self, request: pose_pb2.GetComparisonRequest, context: grpc.aio.ServicerContext
     ) -> pose_pb2.Comparison:
-        row = await store.comparison_by_id(
+        row = await comparisons.comparison_by_id(
             self._db.pool, tenant_id=request.tenant_id, comparison_id=request.comparison_id
         )
         if row is None:
@@ -278,7 +280,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
         except ValueError as exc:
             await refuse(context, grpc.StatusCode.INVALID_ARGUMENT, "validation_failed", f"cursor: {exc}")
         limit = request.limit or _DEFAULT_PAGE
-        rows = await store.list_comparisons(
+        rows = await comparisons.list_comparisons(
             self._db.pool, tenant_id=request.tenant_id, limit=limit + 1, after=after, asset_id=request.asset_id
         )
         page = pose_pb2.ComparisonPage(
