@@ -107,6 +107,7 @@ async def test_an_attempt_is_scored_against_a_reference_with_feedback(platform: 
     assert itself["score"] >= 95
     assert same["score"] >= 65, same  # the same movement seen by another camera
     assert same["score"] - different["score"] >= 15, (same["score"], different["score"])
+    assert same["feedback"], "even a good attempt hears where it differs most"
     assert different["segments"], different
     assert all(0 <= segment["score"] <= 100 for segment in different["segments"])
     assert different["feedback"], "a different movement gets feedback"

@@ -77,7 +77,7 @@ class PoseSignals:
 
 @dataclass(frozen=True)
 class Feedback:
-    """What a weak segment does differently, e.g. "left knee bends 25° less than the reference at 0:03-0:05"."""
+    """What a segment does differently, e.g. "left knee bends 25° less than the reference at 0:03-0:05"."""
 
     joint: str
     direction: str

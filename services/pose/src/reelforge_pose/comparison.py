@@ -12,8 +12,8 @@ A pair of aligned frames costs the root mean square of its joints' angle
 differences beyond a tolerance (``tolerance_deg``: what two cameras disagree
 on for the same pose). Scores map a mean cost c to 100 * exp(-c / scale):
 100 for a perfect match. The reference's time line is cut into segments,
-each scored; a weak segment names the joints that differ most, which way,
-and when.
+each scored, and names the joints that differ most beyond the tolerance,
+which way and when; a segment scoring under ``weak_score`` is weak.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def _segment_feedback(
     attempt: tuple[float, float],
     reference: tuple[float, float],
 ) -> list[Feedback]:
-    """The joints of a weak segment that differ most, beyond the tolerance."""
+    """The (at most two) joints of a segment that differ most, beyond the tolerance."""
     worst = sorted(differences.items(), key=lambda item: -abs(item[1]))[:_FEEDBACK_PER_SEGMENT]
     return [
         describe(joint, difference, attempt, reference)
@@ -215,7 +215,7 @@ def _segments(
                 score=round(score, 1),
                 weak=weak,
                 differences=differences,
-                feedback=_segment_feedback(differences, config, att_span, ref_span) if weak else [],
+                feedback=_segment_feedback(differences, config, att_span, ref_span),
             )
         )
     return segments

@@ -28,7 +28,7 @@ class PoseSettings(ServiceSettings):
     job_ack_wait_s: float = Field(default=60.0, ge=5.0)
     # Where comparisons' DTW alignment runs: "auto" takes a CUDA GPU when there is one.
     alignment_device: str = Field(default="auto", pattern=r"^(cpu|cuda|auto)$")
-    # Length of a comparison's segments (each scored, weak ones explained).
+    # Length of a comparison's segments (each scored, with feedback on its joints that differ most).
     segment_s: float = Field(default=1.0, gt=0)
     # Segments scoring below this get feedback.
     weak_segment_score: float = Field(default=70.0, ge=0, le=100)

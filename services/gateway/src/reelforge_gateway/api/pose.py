@@ -65,7 +65,7 @@ async def create_comparison(
 ) -> Job:
     """Compare a person's attempt with a reference movement: both are analysed
     (or earlier analyses reused), time-aligned, and scored 0 to 100 overall and
-    per segment, with feedback on weak segments. The answer is the job (kind
+    per segment, with feedback on the joints that differ most. The answer is the job (kind
     `compare`, its `resource_id` the comparison's id); then read
     `GET /v1/comparisons/{id}`."""
     return await operations.request_comparison(pool, settings, clients, feed, tenant_id=caller.tenant_id, body=body)
@@ -94,7 +94,7 @@ async def get_comparison(
     alignment: Annotated[bool, Query(description="Include the alignment path")] = False,
 ) -> Comparison:
     """A comparison: its state and, once completed, the overall score, the
-    segments' scores and the feedback on weak ones."""
+    segments' scores and their feedback."""
     found = await operations.get_comparison(
         pose, tenant_id=caller.tenant_id, comparison_id=comparison_id, alignment=alignment
     )

@@ -110,7 +110,7 @@ class ComparisonSegment(BaseModel):
     attempt_start_s: float
     attempt_end_s: float
     score: float = Field(ge=0, le=100)
-    weak: bool = Field(description="Scored below the deployment's threshold (70): the segment has feedback")
+    weak: bool = Field(description="Scored below the deployment's threshold (70)")
     differences: dict[str, float] = Field(description="Mean angle of the attempt minus the reference, by joint")
     feedback: list[Feedback]
 
@@ -132,7 +132,7 @@ class Comparison(BaseModel):
     mirrored: bool = Field(description="The attempt matched best as a mirror image of the reference")
     sample_fps: float
     segments: list[ComparisonSegment] = Field(description="In reference time order; empty in lists")
-    feedback: list[Feedback] = Field(description="Every weak segment's feedback, in time order")
+    feedback: list[Feedback] = Field(description="Every segment's feedback, in time order")
     alignment: list[AlignedFrame] | None = Field(default=None, description="The alignment path, with `?alignment=true`")
     error: JobError | None = None
     created_at: datetime

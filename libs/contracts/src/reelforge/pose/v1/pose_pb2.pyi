@@ -579,7 +579,7 @@ class Comparison(_message.Message):
     def segments(self) -> _containers.RepeatedCompositeFieldContainer[Global___ComparisonSegment]: ...
     @_builtins.property
     def feedback(self) -> _containers.RepeatedCompositeFieldContainer[Global___Feedback]:
-        """Every weak segment's feedback, in time order."""
+        """Every segment's feedback, in time order."""
 
     @_builtins.property
     def alignment(self) -> _containers.RepeatedCompositeFieldContainer[Global___AlignedFrame]:
