@@ -125,6 +125,11 @@ async def test_an_attempt_is_scored_against_a_reference_with_feedback(platform: 
     assert [item["id"] for item in listed["items"]] == [different["id"]]
     # The three comparisons analysed each asset once: the tracks are reused.
     assert (await analysis_of(platform, auth, cam01))["job_id"] is None
+    assert platform.pose is not None
+    counts = await platform.pose.resources.db.pool.fetch(
+        "SELECT asset_id, count(*) AS analyses FROM analyses GROUP BY asset_id"
+    )
+    assert {row["asset_id"]: row["analyses"] for row in counts} == {cam01: 1, cam02: 1, sports: 1}
 
 
 async def test_nobody_in_the_video_completes_with_no_person(platform: Platform, tmp_path: Path) -> None:
