@@ -141,6 +141,9 @@ class PoseService(pose_pb2_grpc.PoseServicer):
                 f"sample_fps: 0 to {MAX_FPS:g} (0: {self._settings.sample_fps:g}); max_people: 0 to {MAX_PEOPLE}",
             )
         await self._refuse_without_video(context, request.tenant_id, request.asset_id)
+        earlier = await analyses.analysis_for_job(self._db.pool, tenant_id=request.tenant_id, job_id=request.job_id)
+        if earlier is not None:  # a retried request: the job exists already
+            return pose_pb2.PoseAnalysisAccepted(analysis_id=earlier.id)
         analysis_id = new_analysis_id()
         fps = request.sample_fps or self._settings.sample_fps
         people = request.max_people or self._settings.max_people

@@ -23,6 +23,7 @@ from reelforge_transcription.transcript import Transcript
 
 SERVICE_NAME = "reelforge.transcription.v1.Transcription"
 _DEFAULT_HITS, _MAX_HITS, _MAX_QUERY = 20, 100, 500
+_MAX_TEXTS = 2000
 _RENDERINGS: dict[int, tuple[str, Callable[[Transcript], str]]] = {
     TranscriptFormat.TRANSCRIPT_FORMAT_SRT: ("application/x-subrip", subtitles.srt),
     TranscriptFormat.TRANSCRIPT_FORMAT_VTT: ("text/vtt", subtitles.vtt),
@@ -57,6 +58,9 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
                 "unsupported_model",
                 f"this deployment transcribes with {self._engine.model_name!r}",
             )
+        earlier = await store.transcript_for_job(self._db.pool, tenant_id=request.tenant_id, job_id=request.job_id)
+        if earlier is not None:  # a retried request: the job exists already
+            return transcription_pb2.TranscriptionAccepted(transcript_id=earlier.id)
         transcript_id = new_transcript_id()
         requested = TranscriptionRequested(
             asset_id=request.asset_id,
@@ -145,4 +149,16 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
                 )
                 for hit in hits
             ]
+        )
+
+    async def EmbedTexts(
+        self, request: transcription_pb2.EmbedRequest, context: grpc.aio.ServicerContext
+    ) -> transcription_pb2.EmbedResponse:
+        if len(request.texts) > _MAX_TEXTS:
+            await refuse(context, grpc.StatusCode.INVALID_ARGUMENT, "validation_failed", f"texts: at most {_MAX_TEXTS}")
+        if not request.texts:
+            return transcription_pb2.EmbedResponse()
+        vectors = await asyncio.to_thread(self._embedder.encode, list(request.texts))
+        return transcription_pb2.EmbedResponse(
+            embeddings=[transcription_pb2.Embedding(values=vector.tolist()) for vector in vectors]
         )

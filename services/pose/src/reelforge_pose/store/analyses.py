@@ -90,6 +90,19 @@ async def analysis_by_id(conn: Db, *, tenant_id: str, analysis_id: str, lock: bo
     )
 
 
+async def analysis_for_job(conn: Db, *, tenant_id: str, job_id: str) -> AnalysisRow | None:
+    """The analysis a job made (analyses made for a comparison have no job of their own)."""
+    if not job_id:
+        return None
+    return _analysis(
+        await conn.fetchrow(
+            f"SELECT {_ANALYSIS} FROM analyses WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at LIMIT 1",
+            tenant_id,
+            job_id,
+        )
+    )
+
+
 async def latest_analysis(conn: Db, *, tenant_id: str, asset_id: str, completed: bool = False) -> AnalysisRow | None:
     """The asset's most recent analysis (the most recent completed one, if asked)."""
     status = " AND status = 'completed'" if completed else ""

@@ -71,7 +71,8 @@ class PoseServicer:
 
     def RequestPoseAnalysis(self, request, context):
         """Check the options and queue the pose analysis of an asset as a job
-        (pose.requested, through the outbox).
+        (pose.requested, through the outbox). Idempotent per job: a repeated
+        request for the same job answers the analysis it made.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

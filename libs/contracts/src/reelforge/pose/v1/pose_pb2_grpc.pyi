@@ -39,7 +39,8 @@ class PoseStub:
     def __new__(cls, channel: _aio.Channel) -> PoseAsyncStub: ...
     RequestPoseAnalysis: _grpc.UnaryUnaryMultiCallable[_pose_pb2.PoseAnalysisRequest, _pose_pb2.PoseAnalysisAccepted]
     """Check the options and queue the pose analysis of an asset as a job
-    (pose.requested, through the outbox).
+    (pose.requested, through the outbox). Idempotent per job: a repeated
+    request for the same job answers the analysis it made.
     """
     GetPoseAnalysis: _grpc.UnaryUnaryMultiCallable[_pose_pb2.GetPoseAnalysisRequest, _pose_pb2.PoseAnalysis]
     """The asset's latest analysis: its state and summary."""
@@ -58,7 +59,8 @@ class PoseAsyncStub(PoseStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     RequestPoseAnalysis: _aio.UnaryUnaryMultiCallable[_pose_pb2.PoseAnalysisRequest, _pose_pb2.PoseAnalysisAccepted]  # type: ignore[assignment]
     """Check the options and queue the pose analysis of an asset as a job
-    (pose.requested, through the outbox).
+    (pose.requested, through the outbox). Idempotent per job: a repeated
+    request for the same job answers the analysis it made.
     """
     GetPoseAnalysis: _aio.UnaryUnaryMultiCallable[_pose_pb2.GetPoseAnalysisRequest, _pose_pb2.PoseAnalysis]  # type: ignore[assignment]
     """The asset's latest analysis: its state and summary."""
@@ -80,7 +82,8 @@ class PoseServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_pose_pb2.PoseAnalysisAccepted, _abc.Awaitable[_pose_pb2.PoseAnalysisAccepted]]:
         """Check the options and queue the pose analysis of an asset as a job
-        (pose.requested, through the outbox).
+        (pose.requested, through the outbox). Idempotent per job: a repeated
+        request for the same job answers the analysis it made.
         """
 
     @_abc_1.abstractmethod

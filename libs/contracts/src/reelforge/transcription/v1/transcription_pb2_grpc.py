@@ -49,6 +49,11 @@ class TranscriptionStub:
                 request_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.SerializeToString,
                 response_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.FromString,
                 _registered_method=True)
+        self.EmbedTexts = channel.unary_unary(
+                '/reelforge.transcription.v1.Transcription/EmbedTexts',
+                request_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedRequest.SerializeToString,
+                response_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedResponse.FromString,
+                _registered_method=True)
 
 
 class TranscriptionServicer:
@@ -56,7 +61,8 @@ class TranscriptionServicer:
 
     def RequestTranscription(self, request, context):
         """Check the options and queue the transcription of an asset as a job
-        (transcription.requested, through the outbox).
+        (transcription.requested, through the outbox). Idempotent per job: a
+        repeated request for the same job answers the transcript it made.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -71,6 +77,14 @@ class TranscriptionServicer:
 
     def SearchTranscripts(self, request, context):
         """Segments of the tenant's completed transcripts that match a query, best first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EmbedTexts(self, request, context):
+        """Sentence embeddings of texts with the service's model (all-MiniLM-L6-v2
+        by default): unit vectors, so a dot product is a cosine similarity.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -93,6 +107,11 @@ def add_TranscriptionServicer_to_server(servicer, server):
                     servicer.SearchTranscripts,
                     request_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.FromString,
                     response_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.SerializeToString,
+            ),
+            'EmbedTexts': grpc.unary_unary_rpc_method_handler(
+                    servicer.EmbedTexts,
+                    request_deserializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedRequest.FromString,
+                    response_serializer=reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -176,6 +195,33 @@ class Transcription:
             '/reelforge.transcription.v1.Transcription/SearchTranscripts',
             reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchRequest.SerializeToString,
             reelforge_dot_transcription_dot_v1_dot_transcription__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EmbedTexts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.transcription.v1.Transcription/EmbedTexts',
+            reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedRequest.SerializeToString,
+            reelforge_dot_transcription_dot_v1_dot_transcription__pb2.EmbedResponse.FromString,
             options,
             channel_credentials,
             insecure,

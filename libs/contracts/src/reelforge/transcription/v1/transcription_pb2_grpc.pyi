@@ -38,24 +38,34 @@ class TranscriptionStub:
     def __new__(cls, channel: _aio.Channel) -> TranscriptionAsyncStub: ...
     RequestTranscription: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.TranscriptionRequest, _transcription_pb2.TranscriptionAccepted]
     """Check the options and queue the transcription of an asset as a job
-    (transcription.requested, through the outbox).
+    (transcription.requested, through the outbox). Idempotent per job: a
+    repeated request for the same job answers the transcript it made.
     """
     GetTranscript: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.GetTranscriptRequest, _transcription_pb2.TranscriptDocument]
     """The asset's latest transcript, rendered in the format asked for."""
     SearchTranscripts: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.SearchRequest, _transcription_pb2.SearchResponse]
     """Segments of the tenant's completed transcripts that match a query, best first."""
+    EmbedTexts: _grpc.UnaryUnaryMultiCallable[_transcription_pb2.EmbedRequest, _transcription_pb2.EmbedResponse]
+    """Sentence embeddings of texts with the service's model (all-MiniLM-L6-v2
+    by default): unit vectors, so a dot product is a cosine similarity.
+    """
 
 @_typing.type_check_only
 class TranscriptionAsyncStub(TranscriptionStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     RequestTranscription: _aio.UnaryUnaryMultiCallable[_transcription_pb2.TranscriptionRequest, _transcription_pb2.TranscriptionAccepted]  # type: ignore[assignment]
     """Check the options and queue the transcription of an asset as a job
-    (transcription.requested, through the outbox).
+    (transcription.requested, through the outbox). Idempotent per job: a
+    repeated request for the same job answers the transcript it made.
     """
     GetTranscript: _aio.UnaryUnaryMultiCallable[_transcription_pb2.GetTranscriptRequest, _transcription_pb2.TranscriptDocument]  # type: ignore[assignment]
     """The asset's latest transcript, rendered in the format asked for."""
     SearchTranscripts: _aio.UnaryUnaryMultiCallable[_transcription_pb2.SearchRequest, _transcription_pb2.SearchResponse]  # type: ignore[assignment]
     """Segments of the tenant's completed transcripts that match a query, best first."""
+    EmbedTexts: _aio.UnaryUnaryMultiCallable[_transcription_pb2.EmbedRequest, _transcription_pb2.EmbedResponse]  # type: ignore[assignment]
+    """Sentence embeddings of texts with the service's model (all-MiniLM-L6-v2
+    by default): unit vectors, so a dot product is a cosine similarity.
+    """
 
 class TranscriptionServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -65,7 +75,8 @@ class TranscriptionServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transcription_pb2.TranscriptionAccepted, _abc.Awaitable[_transcription_pb2.TranscriptionAccepted]]:
         """Check the options and queue the transcription of an asset as a job
-        (transcription.requested, through the outbox).
+        (transcription.requested, through the outbox). Idempotent per job: a
+        repeated request for the same job answers the transcript it made.
         """
 
     @_abc_1.abstractmethod
@@ -83,5 +94,15 @@ class TranscriptionServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_transcription_pb2.SearchResponse, _abc.Awaitable[_transcription_pb2.SearchResponse]]:
         """Segments of the tenant's completed transcripts that match a query, best first."""
+
+    @_abc_1.abstractmethod
+    def EmbedTexts(
+        self,
+        request: _transcription_pb2.EmbedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_transcription_pb2.EmbedResponse, _abc.Awaitable[_transcription_pb2.EmbedResponse]]:
+        """Sentence embeddings of texts with the service's model (all-MiniLM-L6-v2
+        by default): unit vectors, so a dot product is a cosine similarity.
+        """
 
 def add_TranscriptionServicer_to_server(servicer: TranscriptionServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
