@@ -8,7 +8,6 @@ into one JPEG) and the 16 kHz mono WAV that speech recognition reads.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,10 @@ from typing import Any
 import ffmpeg
 
 from reelforge.events.v1.asset_pb2 import MediaInfo
-from reelforge_ingest.probe import SAFE_INPUT
+from reelforge_common.ffmpeg_process import PROGRESS_ARGS, SAFE_INPUT, FFmpegError, run_ffmpeg
 from reelforge_ingest.refusals import RefusedError
 
 ProgressCallback = Callable[[float], Awaitable[None]]
-_STDERR_KEEP = 4096
 
 
 @dataclass(frozen=True)
@@ -109,29 +107,10 @@ async def _run(
     """Run an ffmpeg-python graph; decoding errors are fatal (``-xerror``)."""
     args = (
         stream.global_args("-nostdin", "-hide_banner", "-v", "error", "-xerror", "-threads", str(threads))
-        .global_args("-progress", "pipe:1", "-nostats")
+        .global_args(*PROGRESS_ARGS)
         .compile(overwrite_output=True)
     )
-    process = await asyncio.create_subprocess_exec(
-        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    stderr_task = asyncio.create_task(process.stderr.read())
     try:
-        async with asyncio.timeout(timeout_s):
-            async for line in process.stdout:
-                key, _, value = line.decode(errors="replace").strip().partition("=")
-                if key == "out_time_us" and on_progress and duration_s > 0 and value.isdigit():
-                    await on_progress(min(int(value) / 1e6 / duration_s, 1.0))
-            await process.wait()
-    except TimeoutError:
-        raise RefusedError("media_unreadable", f"decoding took longer than {timeout_s:.0f} s") from None
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        stderr = (await stderr_task)[-_STDERR_KEEP:].decode(errors="replace").strip()
-    if process.returncode != 0:
-        last = stderr.splitlines()[-1] if stderr else f"ffmpeg exited with {process.returncode}"
-        raise RefusedError("media_unreadable", f"the media could not be decoded: {last}")
+        await run_ffmpeg(args, timeout_s=timeout_s, duration_s=duration_s, on_progress=on_progress)
+    except FFmpegError as exc:
+        raise RefusedError("media_unreadable", f"the media could not be decoded: {exc}") from None

@@ -15,11 +15,9 @@ from fractions import Fraction
 from typing import Any
 
 from reelforge.events.v1.asset_pb2 import MediaInfo
+from reelforge_common.ffmpeg_process import SAFE_INPUT
 from reelforge_ingest.refusals import RefusedError
 
-DEMUXERS = "mov,matroska,webm,avi,wav,mp3,ogg,flac,aac,flv,mpegts,mpeg,asf"
-# Options for every FFmpeg input that came from a tenant.
-SAFE_INPUT = {"protocol_whitelist": "file", "format_whitelist": DEMUXERS}
 _PROBE_TIMEOUT_S = 60.0
 
 

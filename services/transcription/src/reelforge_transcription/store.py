@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TypeAlias
 
 import asyncpg
 
 from reelforge_common.db.connection import Connection
+from reelforge_common.db.connection import Executor as Db
 from reelforge_transcription.transcript import Transcript
-
-Db: TypeAlias = "Connection | asyncpg.Pool"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
-from reelforge_pose.store import Db, lock_clause
+from reelforge_common.db.connection import Executor as Db
+from reelforge_pose.store import lock_clause
 
 
 @dataclass(frozen=True)

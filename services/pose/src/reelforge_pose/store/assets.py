@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reelforge_common.db.connection import Connection
-from reelforge_pose.store import Db
+from reelforge_common.db.connection import Executor as Db
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/events/v1/render.proto\x12\x13reelforge.events.v1\"\xd8\x01\n\x10\x43lipJobRequested\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x04 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x05 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x06 \x01(\t\x12\x15\n\rcaption_style\x18\x07 \x01(\t\x12\x0e\n\x06prompt\x18\x08 \x01(\t\x12\x10\n\x08language\x18\t \x01(\t\x12\x15\n\rexport_preset\x18\n \x01(\t\"\x9e\x01\n\x0cRenderedClip\x12\x0f\n\x07\x63lip_id\x18\x01 \x01(\t\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x11\n\tvideo_key\x18\x05 \x01(\t\x12\x15\n\rthumbnail_key\x18\x06 \x01(\t\x12\x15\n\rsubtitles_key\x18\x07 \x01(\t\x12\r\n\x05title\x18\x08 \x01(\t\"Y\n\x10\x43lipJobCompleted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\x12\x30\n\x05\x63lips\x18\x02 \x03(\x0b\x32!.reelforge.events.v1.RenderedClip\"V\n\x0fRenderRequested\x12\x11\n\trender_id\x18\x01 \x01(\t\x12\x18\n\x10\x63omposition_kind\x18\x02 \x01(\t\x12\x16\n\x0e\x63omposition_id\x18\x03 \x01(\t\"9\n\x0fRenderCompleted\x12\x11\n\trender_id\x18\x01 \x01(\t\x12\x13\n\x0boutput_keys\x18\x02 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/events/v1/render.proto\x12\x13reelforge.events.v1\"\xf2\x01\n\x10\x43lipJobRequested\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x04 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x05 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x06 \x01(\t\x12\x15\n\rcaption_style\x18\x07 \x01(\t\x12\x0e\n\x06prompt\x18\x08 \x01(\t\x12\x10\n\x08language\x18\t \x01(\t\x12\x15\n\rexport_preset\x18\n \x01(\t\x12\x18\n\x10\x63\x61ption_position\x18\x0b \x01(\t\"#\n\x0c\x43lipJobReady\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\"\x9e\x01\n\x0cRenderedClip\x12\x0f\n\x07\x63lip_id\x18\x01 \x01(\t\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x11\n\tvideo_key\x18\x05 \x01(\t\x12\x15\n\rthumbnail_key\x18\x06 \x01(\t\x12\x15\n\rsubtitles_key\x18\x07 \x01(\t\x12\r\n\x05title\x18\x08 \x01(\t\"Y\n\x10\x43lipJobCompleted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\x12\x30\n\x05\x63lips\x18\x02 \x03(\x0b\x32!.reelforge.events.v1.RenderedClip\"V\n\x0fRenderRequested\x12\x11\n\trender_id\x18\x01 \x01(\t\x12\x18\n\x10\x63omposition_kind\x18\x02 \x01(\t\x12\x16\n\x0e\x63omposition_id\x18\x03 \x01(\t\"9\n\x0fRenderCompleted\x12\x11\n\trender_id\x18\x01 \x01(\t\x12\x13\n\x0boutput_keys\x18\x02 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,13 +32,15 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.events.v1.render_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CLIPJOBREQUESTED']._serialized_start=58
-  _globals['_CLIPJOBREQUESTED']._serialized_end=274
-  _globals['_RENDEREDCLIP']._serialized_start=277
-  _globals['_RENDEREDCLIP']._serialized_end=435
-  _globals['_CLIPJOBCOMPLETED']._serialized_start=437
-  _globals['_CLIPJOBCOMPLETED']._serialized_end=526
-  _globals['_RENDERREQUESTED']._serialized_start=528
-  _globals['_RENDERREQUESTED']._serialized_end=614
-  _globals['_RENDERCOMPLETED']._serialized_start=616
-  _globals['_RENDERCOMPLETED']._serialized_end=673
+  _globals['_CLIPJOBREQUESTED']._serialized_end=300
+  _globals['_CLIPJOBREADY']._serialized_start=302
+  _globals['_CLIPJOBREADY']._serialized_end=337
+  _globals['_RENDEREDCLIP']._serialized_start=340
+  _globals['_RENDEREDCLIP']._serialized_end=498
+  _globals['_CLIPJOBCOMPLETED']._serialized_start=500
+  _globals['_CLIPJOBCOMPLETED']._serialized_end=589
+  _globals['_RENDERREQUESTED']._serialized_start=591
+  _globals['_RENDERREQUESTED']._serialized_end=677
+  _globals['_RENDERCOMPLETED']._serialized_start=679
+  _globals['_RENDERCOMPLETED']._serialized_end=736
 # @@protoc_insertion_point(module_scope)

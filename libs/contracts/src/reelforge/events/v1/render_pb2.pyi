@@ -34,6 +34,7 @@ class ClipJobRequested(_message.Message):
     PROMPT_FIELD_NUMBER: _builtins.int
     LANGUAGE_FIELD_NUMBER: _builtins.int
     EXPORT_PRESET_FIELD_NUMBER: _builtins.int
+    CAPTION_POSITION_FIELD_NUMBER: _builtins.int
     clip_job_id: _builtins.str
     asset_id: _builtins.str
     count: _builtins.int
@@ -46,6 +47,8 @@ class ClipJobRequested(_message.Message):
     prompt: _builtins.str
     language: _builtins.str
     export_preset: _builtins.str
+    caption_position: _builtins.str
+    """"top", "middle" or "bottom"."""
     def __init__(
         self,
         *,
@@ -59,14 +62,38 @@ class ClipJobRequested(_message.Message):
         prompt: _builtins.str = ...,
         language: _builtins.str = ...,
         export_preset: _builtins.str = ...,
+        caption_position: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["aspect", b"aspect", "asset_id", b"asset_id", "caption_style", b"caption_style", "clip_job_id", b"clip_job_id", "count", b"count", "export_preset", b"export_preset", "language", b"language", "max_duration_s", b"max_duration_s", "min_duration_s", b"min_duration_s", "prompt", b"prompt"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["aspect", b"aspect", "asset_id", b"asset_id", "caption_position", b"caption_position", "caption_style", b"caption_style", "clip_job_id", b"clip_job_id", "count", b"count", "export_preset", b"export_preset", "language", b"language", "max_duration_s", b"max_duration_s", "min_duration_s", b"min_duration_s", "prompt", b"prompt"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ClipJobRequested: _TypeAlias = ClipJobRequested  # noqa: Y015
+
+@_typing.final
+class ClipJobReady(_message.Message):
+    """clipjob.ready: the clip job's transcript and pose track exist; any replica
+    of the render service may plan and render it now.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIP_JOB_ID_FIELD_NUMBER: _builtins.int
+    clip_job_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        clip_job_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["clip_job_id", b"clip_job_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClipJobReady: _TypeAlias = ClipJobReady  # noqa: Y015
 
 @_typing.final
 class RenderedClip(_message.Message):

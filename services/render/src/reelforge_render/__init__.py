@@ -1,0 +1,1 @@
+"""Reelforge render service: clip jobs, highlights, reframed and captioned renders."""

@@ -1,0 +1,1 @@
+"""The render service's SQL, one module per table family."""
