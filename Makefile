@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml)
-PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
+PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src services/render/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
 
 .PHONY: help setup lock proto proto-check lint format typecheck unit integration test up down status bench demo clean
 
@@ -63,9 +63,8 @@ bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose (
 	@$(BIN)/python bench/transcribe.py --scaling 1,5,20
 	@$(BIN)/python bench/pose.py
 
-demo:  ## the main job on the bundled sample (arrives with the clip pipeline)
-	@echo "make demo arrives with the clip pipeline (issue 6); today: make up && make test" >&2
-	@exit 2
+demo: setup  ## the main job on the bundled sample: 3 captioned 9:16 clips into demo-output/
+	@scripts/demo.sh
 
 clean:  ## stop the stack, delete its data (.stack/) and .venv/
 	@if [ -x $(BIN)/reelforge-stack ]; then $(BIN)/reelforge-stack destroy; else rm -rf .stack; fi

@@ -31,6 +31,8 @@ from reelforge_ingest.config import IngestSettings
 from reelforge_ingest.main import DEFINITION as INGEST
 from reelforge_pose.config import PoseSettings
 from reelforge_pose.main import DEFINITION as POSE
+from reelforge_render.config import RenderSettings
+from reelforge_render.main import DEFINITION as RENDER
 from reelforge_transcription.config import TranscriptionSettings
 from reelforge_transcription.main import DEFINITION as TRANSCRIPTION
 
@@ -143,6 +145,7 @@ class Platform:
     ingest: RunningService[IngestSettings]
     transcription: RunningService[TranscriptionSettings] | None = None
     pose: RunningService[PoseSettings] | None = None
+    render: RunningService[RenderSettings] | None = None
     tenants: list[str] = field(default_factory=list)
 
     async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
@@ -169,6 +172,8 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # @pytest.mark.parametrize("platform", [WITH_TRANSCRIPTION], indirect=True)
 WITH_TRANSCRIPTION: dict[str, dict[str, object]] = {"transcription": {}}
 WITH_POSE: dict[str, dict[str, object]] = {"pose": {}}
+# The clip pipeline: render and the analyses it asks for.
+WITH_CLIPS: dict[str, dict[str, object]] = {"transcription": {}, "pose": {}, "render": {}}
 
 
 @pytest.fixture
@@ -210,6 +215,19 @@ async def platform(
                 }
             ),
         )
+    render = None
+    if "render" in overrides:
+        render = RunningService(
+            RENDER,
+            RenderSettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_render",
+                    "work_dir": tmp_path / "render-work",
+                    **overrides["render"],
+                }
+            ),
+        )
     ingest = RunningService(
         INGEST,
         IngestSettings.model_validate(
@@ -245,21 +263,32 @@ async def platform(
         if pose is not None:
             await pose.start()  # it makes its work_dir itself, as a service under `make up` must
             targets["pose_target"] = f"127.0.0.1:{pose.grpc_port}"
+        if render is not None:
+            known = {name: target for name, target in targets.items() if name in RenderSettings.model_fields}
+            render.settings = render.settings.model_copy(update=known)
+            await render.start()
+            targets["render_target"] = f"127.0.0.1:{render.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
             yield Platform(
-                api=api, gateway=gateway, ingest=ingest, transcription=transcription, pose=pose, tenants=tenants
+                api=api,
+                gateway=gateway,
+                ingest=ingest,
+                transcription=transcription,
+                pose=pose,
+                render=render,
+                tenants=tenants,
             )
     finally:
         await gateway.stop()
-        for service_running in (transcription, pose):
+        for service_running in (render, transcription, pose):
             if service_running is not None:
                 await service_running.stop()
         await ingest.stop()
-        for service in ("ingest", "transcription", "pose"):
+        for service in ("ingest", "transcription", "pose", "render"):
             store = ObjectStore.from_settings(settings, service)
             for tenant in tenants:
                 await store.delete_prefix(store.tenant_prefix(tenant))
-        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription", f"{uid}_pose"):
+        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription", f"{uid}_pose", f"{uid}_render"):
             await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -16,9 +16,9 @@ MEDIA_HOST = "127.0.0.2"
 
 
 @asynccontextmanager
-async def media_server(redirect_to: str = "") -> AsyncIterator[int]:
-    """Serves the lecture at /lecture.mp4 (or redirects every request)."""
-    body = LECTURE.read_bytes()
+async def media_server(redirect_to: str = "", body: bytes | None = None) -> AsyncIterator[int]:
+    """Serves ``body`` (the lecture by default) at any path, as /lecture.mp4 (or redirects every request)."""
+    body = LECTURE.read_bytes() if body is None else body
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")

@@ -9,7 +9,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from reelforge_cli.commands import admin, assets, jobs, keys, login, pose, quotas, transcribe, upload
+from reelforge_cli.commands import admin, assets, clip, jobs, keys, login, pose, quotas, transcribe, upload
 from reelforge_cli.context import AppState, GlobalOptions
 from reelforge_sdk import RetryPolicy
 
@@ -23,7 +23,8 @@ def create_app(
     """The CLI. Tests pass a ``transport`` to answer its HTTP requests, and fast ``retry`` and ``sleep``."""
     cli = typer.Typer(
         name="reelforge",
-        help="Upload media to Reelforge, transcribe it, analyse and compare movement, follow its jobs, "
+        help="Upload media to Reelforge, cut it into clips, transcribe it, analyse and compare movement, "
+        "follow its jobs, "
         "and administer tenants, keys and quotas.",
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
@@ -47,6 +48,7 @@ def create_app(
     cli.command("transcribe")(transcribe.transcribe)
     cli.command("pose")(pose.pose)
     cli.command("compare")(pose.compare)
+    cli.command("clip")(clip.clip)
     cli.command("quotas")(quotas.quotas)
     cli.add_typer(assets.app, name="assets")
     cli.add_typer(jobs.app, name="jobs")

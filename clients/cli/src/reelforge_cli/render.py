@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.filesize import decimal
@@ -14,6 +15,7 @@ from rich.text import Text
 from reelforge_sdk import (
     ApiKey,
     Asset,
+    ClipJob,
     Comparison,
     Job,
     JobOutput,
@@ -252,3 +254,17 @@ def comparison_panel(comparison: Comparison) -> RenderableType:
     if comparison.segments:
         parts.append(segments)
     return Panel(Group(*parts), title=f"comparison {comparison.id}", title_align="left")
+
+
+def clips_table(job: ClipJob, folder: Path) -> RenderableType:
+    table = _table("#", "from", "to", "score", "title", "file")
+    for clip in job.clips:
+        table.add_row(
+            str(clip.index + 1),
+            f"{clip.start_s:.1f} s",
+            f"{clip.end_s:.1f} s",
+            f"{clip.score:.2f}",
+            clip.title,
+            str(folder / f"clip-{clip.index + 1:02d}.mp4"),
+        )
+    return Panel(table, title=f"clip job {job.id}", title_align="left")

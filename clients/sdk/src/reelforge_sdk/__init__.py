@@ -7,6 +7,7 @@ raise :class:`ReelforgeError` for anything that did not succeed.
 from reelforge_sdk.aio import AsyncClient
 from reelforge_sdk.calls import DEFAULT_API_URL
 from reelforge_sdk.client import Client
+from reelforge_sdk.clips import Clip, ClipJob
 from reelforge_sdk.errors import ReelforgeError, UploadInterruptedError, asset_failed, job_failed
 from reelforge_sdk.models import (
     QUOTA_NAMES,
@@ -41,6 +42,8 @@ __all__ = [
     "Asset",
     "AsyncClient",
     "Client",
+    "Clip",
+    "ClipJob",
     "Comparison",
     "ComparisonSegment",
     "DownloadLink",

@@ -13,6 +13,7 @@ import httpx
 
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
+from reelforge_sdk.clips import ClipJob, clip_job_body
 from reelforge_sdk.endpoints import Span
 from reelforge_sdk.errors import ReelforgeError
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
@@ -342,6 +343,27 @@ class AsyncClient:
 
     async def get_comparison(self, comparison_id: str, *, alignment: bool = False) -> Comparison:
         return await self._send(endpoints.get_comparison(comparison_id, alignment))
+
+    async def create_clip_job(self, asset_id: str | None = None, **options: Any) -> Job:
+        """As :meth:`Client.create_clip_job`."""
+        idempotency_key = options.pop("idempotency_key", None)
+        defaults: dict[str, Any] = {
+            "source_url": None,
+            "count": 3,
+            "min_duration": 10,
+            "max_duration": 60,
+            "aspect": "9:16",
+            "captions": None,
+            "no_captions": False,
+            "prompt": None,
+            "language": None,
+            "export": None,
+        }
+        body = clip_job_body(asset_id, **{**defaults, **options})
+        return await self._send(endpoints.create_clip_job(body, idempotency_key))
+
+    async def get_clip_job(self, clip_job_id: str) -> ClipJob:
+        return await self._send(endpoints.get_clip_job(clip_job_id))
 
     async def list_comparisons(
         self, *, asset_id: str | None = None, limit: int | None = None, cursor: str | None = None

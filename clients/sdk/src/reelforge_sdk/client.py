@@ -14,6 +14,7 @@ import httpx
 
 from reelforge_sdk import endpoints
 from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, request_args
+from reelforge_sdk.clips import ClipJob, clip_job_body
 from reelforge_sdk.endpoints import Span
 from reelforge_sdk.errors import ReelforgeError, asset_failed, job_failed
 from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
@@ -397,6 +398,49 @@ class Client:
         attempt_id = self._ready_asset_id(attempt, on_upload_progress)
         job = self._follow(self.create_comparison(reference_id, attempt_id), on_job)
         return self.get_comparison(job.resource_id)
+
+    # Clip jobs
+
+    def create_clip_job(
+        self,
+        asset_id: str | None = None,
+        *,
+        source_url: str | None = None,
+        count: int = 3,
+        min_duration: float = 10,
+        max_duration: float = 60,
+        aspect: str = "9:16",
+        captions: dict[str, str] | None = None,
+        no_captions: bool = False,
+        prompt: str | None = None,
+        language: str | None = None,
+        export: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Start a clip job on an asset (or a URL to import); returns the job
+        (kind ``clipjob``, its ``resource_id`` the clip job). ``captions`` is
+        ``{"style": "highlight"|"pop"|"classic", "position": "top"|"middle"|"bottom"}``."""
+        return self._send(
+            endpoints.create_clip_job(
+                clip_job_body(
+                    asset_id,
+                    source_url=source_url,
+                    count=count,
+                    min_duration=min_duration,
+                    max_duration=max_duration,
+                    aspect=aspect,
+                    captions=captions,
+                    no_captions=no_captions,
+                    prompt=prompt,
+                    language=language,
+                    export=export,
+                ),
+                idempotency_key,
+            )
+        )
+
+    def get_clip_job(self, clip_job_id: str) -> ClipJob:
+        return self._send(endpoints.get_clip_job(clip_job_id))
 
     def _follow(self, job: Job, on_job: Callable[[Job], None] | None) -> Job:
         """Watch the job to its end; a failed one raises ``ReelforgeError`` with its code."""

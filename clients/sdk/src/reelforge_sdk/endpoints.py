@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reelforge_sdk.calls import STREAM_TIMEOUT, UPLOAD_TIMEOUT, Call, post
+from reelforge_sdk.clips import ClipJob
 from reelforge_sdk.models import (
     JSON,
     ApiKey,
@@ -272,3 +273,15 @@ def get_comparison(comparison_id: str, alignment: bool) -> Call[Comparison]:
 def list_comparisons(asset_id: str | None, limit: int | None, cursor: str | None) -> Call[Page[Comparison]]:
     params = {name: value for name, value in (("asset_id", asset_id), ("limit", limit), ("cursor", cursor)) if value}
     return Call("GET", "/v1/comparisons", Page.parser(Comparison.from_json), params=params)
+
+
+# Clip jobs
+
+
+def create_clip_job(body: JSON, idempotency_key: str | None) -> Call[Job]:
+    """``body`` as the API takes it: asset_id or source_url, count, min_duration, max_duration, aspect, captions..."""
+    return post("/v1/clip-jobs", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_clip_job(clip_job_id: str) -> Call[ClipJob]:
+    return Call("GET", f"/v1/clip-jobs/{_id(clip_job_id)}", ClipJob.from_json)

@@ -28,9 +28,9 @@ async def run_ffmpeg(
     timeout_s: float,
     duration_s: float = 0.0,
     on_progress: ProgressCallback | None = None,
-) -> None:
+) -> str:
     """Run ``args`` (a whole command, with ``PROGRESS_ARGS`` among its global
-    options when ``on_progress`` is given)."""
+    options when ``on_progress`` is given); returns the end of what it wrote on stderr."""
     process = await asyncio.create_subprocess_exec(
         *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
     )
@@ -53,3 +53,4 @@ async def run_ffmpeg(
         stderr = (await stderr_task)[-_STDERR_KEEP:].decode(errors="replace").strip()
     if process.returncode != 0:
         raise FFmpegError(stderr.splitlines()[-1] if stderr else f"ffmpeg exited with {process.returncode}")
+    return stderr

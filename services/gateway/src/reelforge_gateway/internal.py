@@ -14,6 +14,7 @@ import grpc
 
 from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
 from reelforge.pose.v1.pose_pb2_grpc import PoseStub
+from reelforge.render.v1.render_pb2_grpc import RenderStub
 from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
 from reelforge_common.grpc_server import insecure_channel
 from reelforge_gateway.config import GatewaySettings
@@ -65,6 +66,11 @@ class PoseClient(ServiceClient[PoseStub]):
         super().__init__("pose", PoseStub, target, timeout_s)
 
 
+class RenderClient(ServiceClient[RenderStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("render", RenderStub, target, timeout_s)
+
+
 @dataclass(frozen=True)
 class InternalClients:
     """A client of each internal service the gateway calls."""
@@ -72,6 +78,7 @@ class InternalClients:
     ingest: IngestClient
     transcription: TranscriptionClient
     pose: PoseClient
+    render: RenderClient
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> InternalClients:
@@ -80,8 +87,9 @@ class InternalClients:
             ingest=IngestClient(settings.ingest_target, timeout),
             transcription=TranscriptionClient(settings.transcription_target, timeout),
             pose=PoseClient(settings.pose_target, timeout),
+            render=RenderClient(settings.render_target, timeout),
         )
 
     async def close(self) -> None:
-        for client in (self.ingest, self.transcription, self.pose):
+        for client in (self.ingest, self.transcription, self.pose, self.render):
             await client.close()

@@ -54,6 +54,8 @@ CODES: dict[str, tuple[int, str]] = {
     "no_video": (422, "The asset has no video track (audio only): there is nobody to see"),
     "pose_not_ready": (409, "The pose analysis has not finished yet"),
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
+    # Clip jobs.
+    "asset_failed": (409, "The asset failed to ingest; see its error"),
     # Quotas and limits.
     "duration_quota_exceeded": (422, "The media is longer than the tenant's per-asset duration quota"),
     "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),

@@ -8,7 +8,6 @@ from pydantic import Field
 
 from reelforge_common.settings import ServiceSettings
 
-
 _X264_PRESETS = r"^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$"
 
 

@@ -17,7 +17,7 @@ Source = Annotated[
 ]
 
 
-def _follow(s: Session, job: Job) -> Job:
+def follow(s: Session, job: Job) -> Job:
     """Show the job's progress until it ends; a failed job fails the command with its code."""
     with job_bar(s.out.stderr, job.id) as show:
         for state in s.client.watch_job(job.id):
@@ -48,7 +48,7 @@ def pose(
         asset_id = ready_asset_id(s, source, timeout=ASSET_TIMEOUT_S)
         job = s.client.create_pose_analysis(asset_id, sample_fps=sample_fps, max_people=max_people)
         s.out.note(f"analysing the people in asset {asset_id} (job {job.id})")
-        _follow(s, job)
+        follow(s, job)
         analysis = s.client.get_pose_analysis(asset_id)
         if analysis.no_person:
             s.out.note(f"nobody was found in asset {asset_id}")
@@ -74,6 +74,6 @@ def compare(
         attempt_id = ready_asset_id(s, attempt, timeout=ASSET_TIMEOUT_S)
         job = s.client.create_comparison(reference_id, attempt_id)
         s.out.note(f"comparing asset {attempt_id} with asset {reference_id} (job {job.id})")
-        job = _follow(s, job)
+        job = follow(s, job)
         comparison = s.client.get_comparison(job.resource_id, alignment=alignment and s.out.json_mode)
         s.out.result(comparison.raw, lambda: render.comparison_panel(comparison))

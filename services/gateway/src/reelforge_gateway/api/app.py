@@ -8,7 +8,19 @@ import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reelforge_gateway.api import admin, assets, events, imports, jobs, keys, pose, quotas, transcriptions, uploads
+from reelforge_gateway.api import (
+    admin,
+    assets,
+    clip_jobs,
+    events,
+    imports,
+    jobs,
+    keys,
+    pose,
+    quotas,
+    transcriptions,
+    uploads,
+)
 from reelforge_gateway.api.admission import Admission
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
@@ -53,6 +65,7 @@ def create_app(
         events.router,
         transcriptions.router,
         pose.router,
+        clip_jobs.router,
         keys.router,
         quotas.router,
         admin.router,

@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, InternalClients, PoseClient, TranscriptionClient
+from reelforge_gateway.internal import IngestClient, InternalClients, PoseClient, RenderClient, TranscriptionClient
 from reelforge_gateway.keys import Scope, is_operator, parse_token, secret_matches
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
@@ -113,6 +113,13 @@ Settings = Annotated[GatewaySettings, Depends(_settings)]
 Ingest = Annotated[IngestClient, Depends(_ingest)]
 Transcription = Annotated[TranscriptionClient, Depends(_transcription)]
 Pose = Annotated[PoseClient, Depends(_pose)]
+
+
+async def _render(request: Request) -> RenderClient:
+    return _clients(request).render
+
+
+Render = Annotated[RenderClient, Depends(_render)]
 
 
 async def _all_clients(request: Request) -> InternalClients:

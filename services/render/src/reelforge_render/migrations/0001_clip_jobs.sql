@@ -9,6 +9,8 @@ CREATE TABLE assets (
     audio_key     text NOT NULL DEFAULT '',   -- 16 kHz mono WAV; empty without audio
     duration_s    double precision NOT NULL DEFAULT 0,
     has_video     boolean NOT NULL DEFAULT false,
+    width         integer NOT NULL DEFAULT 0,        -- as displayed (rotation applied)
+    height        integer NOT NULL DEFAULT 0,
     error_code    text,
     error_message text,
     PRIMARY KEY (tenant_id, asset_id)

@@ -18,6 +18,8 @@ class AssetRow:
     audio_key: str
     duration_s: float
     has_video: bool
+    width: int
+    height: int
     error_code: str | None
     error_message: str | None
 
@@ -56,10 +58,12 @@ async def mark_ready(
     audio_key: str,
     duration_s: float,
     has_video: bool,
+    width: int,
+    height: int,
 ) -> None:
     await conn.execute(
         """UPDATE assets SET status = 'ready', original_key = $3, audio_key = $4, duration_s = $5, has_video = $6,
-                  error_code = NULL, error_message = NULL
+                  width = $7, height = $8, error_code = NULL, error_message = NULL
            WHERE tenant_id = $1 AND asset_id = $2""",
         tenant_id,
         asset_id,
@@ -67,12 +71,15 @@ async def mark_ready(
         audio_key,
         duration_s,
         has_video,
+        width,
+        height,
     )
 
 
 async def mark_failed(conn: Connection, *, tenant_id: str, asset_id: str, code: str, message: str) -> None:
     await conn.execute(
-        "UPDATE assets SET status = 'failed', error_code = $3, error_message = $4 WHERE tenant_id = $1 AND asset_id = $2",
+        """UPDATE assets SET status = 'failed', error_code = $3, error_message = $4
+           WHERE tenant_id = $1 AND asset_id = $2""",
         tenant_id,
         asset_id,
         code,

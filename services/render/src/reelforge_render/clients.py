@@ -1,0 +1,102 @@
+"""The analyses a clip job needs, from the services that own them (gRPC)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import numpy as np
+
+from reelforge.pose.v1 import pose_pb2, pose_pb2_grpc
+from reelforge.transcription.v1 import transcription_pb2, transcription_pb2_grpc
+from reelforge_common.grpc_server import insecure_channel
+from reelforge_render.reframe import SubjectTrack
+
+_MAX_EMBED = 2000
+
+
+def refusal_code(exc: grpc.aio.AioRpcError) -> str:
+    """The Reelforge problem code a service refused with ("" when none)."""
+    return next((str(value) for key, value in exc.trailing_metadata() or () if key == "rf-code"), "")
+
+
+@dataclass(frozen=True)
+class PoseSignals:
+    subject: SubjectTrack
+    # Motion energy per second of media.
+    motion: np.ndarray
+
+
+class Analyses:
+    """Clients of the transcription and pose services."""
+
+    def __init__(self, transcription_target: str, pose_target: str, timeout_s: float) -> None:
+        self._channels = [insecure_channel(transcription_target), insecure_channel(pose_target)]
+        self._transcription = transcription_pb2_grpc.TranscriptionStub(self._channels[0])
+        self._pose = pose_pb2_grpc.PoseStub(self._channels[1])
+        self._timeout = timeout_s
+
+    async def close(self) -> None:
+        for channel in self._channels:
+            await channel.close()
+
+    async def finished_transcript(self, *, tenant_id: str, asset_id: str) -> dict[str, Any] | None:
+        """The asset's latest transcript document, if one has completed."""
+        request = transcription_pb2.GetTranscriptRequest(tenant_id=tenant_id, asset_id=asset_id)
+        try:
+            document = await self._transcription.GetTranscript(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION}:
+                return None
+            raise
+        found: dict[str, Any] = json.loads(document.body)
+        found["transcript_id"] = document.transcript_id
+        return found
+
+    async def request_transcription(self, *, tenant_id: str, job_id: str, asset_id: str, language: str) -> str:
+        request = transcription_pb2.TranscriptionRequest(
+            tenant_id=tenant_id, job_id=job_id, asset_id=asset_id, language=language, word_timestamps=True
+        )
+        accepted = await self._transcription.RequestTranscription(request, timeout=self._timeout)
+        return str(accepted.transcript_id)
+
+    async def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit sentence embeddings of ``texts``, (len(texts), dimensions)."""
+        rows: list[list[float]] = []
+        for first in range(0, len(texts), _MAX_EMBED):
+            request = transcription_pb2.EmbedRequest(texts=texts[first : first + _MAX_EMBED])
+            found = await self._transcription.EmbedTexts(request, timeout=self._timeout)
+            rows += [list(embedding.values) for embedding in found.embeddings]
+        return np.array(rows, np.float32)
+
+    async def finished_pose(self, *, tenant_id: str, asset_id: str) -> str | None:
+        """The id of the asset's latest completed pose analysis, if any."""
+        request = pose_pb2.GetPoseAnalysisRequest(tenant_id=tenant_id, asset_id=asset_id)
+        try:
+            found = await self._pose.GetPoseAnalysis(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+        return str(found.id) if found.status == "completed" else None
+
+    async def request_pose(self, *, tenant_id: str, job_id: str, asset_id: str, fps: float) -> str:
+        request = pose_pb2.PoseAnalysisRequest(
+            tenant_id=tenant_id, job_id=job_id, asset_id=asset_id, sample_fps=fps, max_people=2
+        )
+        accepted = await self._pose.RequestPoseAnalysis(request, timeout=self._timeout)
+        return str(accepted.analysis_id)
+
+    async def pose_signals(self, *, tenant_id: str, asset_id: str) -> PoseSignals:
+        request = pose_pb2.GetPoseAnalysisRequest(tenant_id=tenant_id, asset_id=asset_id)
+        found = await self._pose.GetPoseSignals(request, timeout=self._timeout)
+        boxes = found.subject_boxes
+        subject = SubjectTrack(
+            times=np.array(found.times_s, np.float64),
+            centre_x=np.array([box.x + box.width / 2 for box in boxes], np.float64),
+            centre_y=np.array([box.y + box.height / 2 for box in boxes], np.float64),
+            present=np.array([box.present for box in boxes], bool),
+        )
+        return PoseSignals(subject=subject, motion=np.array(found.motion_energy, np.float64))

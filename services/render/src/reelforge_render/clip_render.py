@@ -1,0 +1,101 @@
+"""One clip through one FFmpeg run (ffmpeg-python graph): a frame-accurate cut
+of the local original, reframed, scaled, captions burned in, loudness
+corrected, encoded with the export preset; then its thumbnail.
+
+FFmpeg only ever reads local files (``SAFE_INPUT``): the original ingest
+validated, and the command and caption files this service wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from reelforge_common.ffmpeg_process import PROGRESS_ARGS, SAFE_INPUT, ProgressCallback, run_ffmpeg
+from reelforge_render.encoding import CONTAINER, audio_options, video_options
+from reelforge_render.options import ExportSpec
+from reelforge_render.reframe import Framing
+
+_BLUR_SIGMA = 30
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    source: Path
+    start_s: float
+    end_s: float
+    # Output size.
+    width: int
+    height: int
+    framing: Framing
+    # Written next to the output by the caller: the crop's moves, the captions.
+    commands: Path | None
+    captions: Path | None
+    has_audio: bool
+    # Options of the correcting loudnorm pass; None: leave the audio as it is.
+    loudnorm: dict[str, object] | None
+    export: ExportSpec
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+def _video(spec: ClipSpec, source: Any) -> Any:
+    framing, video = spec.framing, source.video
+    if framing.kind == "blurred_pad":
+        parts = video.split()
+        background = (
+            parts[0]
+            .filter("scale", spec.width, spec.height, force_original_aspect_ratio="increase")
+            .filter("crop", spec.width, spec.height)
+            .filter("gblur", sigma=_BLUR_SIGMA)
+        )
+        picture = parts[1].filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease")
+        video = ffmpeg.overlay(background, picture, x="(W-w)/2", y="(H-h)/2")
+    else:
+        if framing.kind == "subject" and spec.commands is not None:
+            video = video.filter("sendcmd", f=str(spec.commands))
+        video = video.filter("crop", framing.crop_w, framing.crop_h, int(framing.x[0]), int(framing.y[0]))
+        video = video.filter("scale", spec.width, spec.height)
+    video = video.filter("setsar", 1)
+    if spec.captions is not None:
+        video = video.filter("ass", filename=str(spec.captions))
+    return video
+
+
+def command(spec: ClipSpec, output: Path, *, threads: int, speed_preset: str) -> list[str]:
+    """The FFmpeg command that renders ``spec`` into ``output``."""
+    source = ffmpeg.input(f"file:{spec.source}", ss=f"{spec.start_s:.3f}", t=f"{spec.duration_s:.3f}", **SAFE_INPUT)
+    streams = [_video(spec, source)]
+    options = {**video_options(spec.export, speed_preset=speed_preset), **CONTAINER}
+    if spec.has_audio:
+        # Resampled first: loudnorm after a resampler fails to reinitialise on FFmpeg 5.1.
+        audio = source.audio.filter("aresample", 48000)
+        if spec.loudnorm is not None:
+            audio = audio.filter("loudnorm", **spec.loudnorm)
+        streams.append(audio)
+        options.update(audio_options(spec.export))
+    graph = ffmpeg.output(*streams, str(output), **options)
+    graph = graph.global_args("-nostdin", "-hide_banner", "-v", "error", "-threads", str(threads), *PROGRESS_ARGS)
+    return list(graph.compile(overwrite_output=True))
+
+
+async def render(
+    spec: ClipSpec, output: Path, *, threads: int, speed_preset: str, on_progress: ProgressCallback | None = None
+) -> None:
+    await run_ffmpeg(
+        command(spec, output, threads=threads, speed_preset=speed_preset),
+        timeout_s=120 + 30 * spec.duration_s,
+        duration_s=spec.duration_s,
+        on_progress=on_progress,
+    )
+
+
+async def thumbnail(video: Path, output: Path, *, at_s: float) -> None:
+    """A JPEG of the frame shown at ``at_s`` in ``video``."""
+    graph = ffmpeg.input(f"file:{video}", ss=f"{at_s:.3f}", **SAFE_INPUT).output(str(output), vframes=1, **{"q:v": 3})
+    await run_ffmpeg(graph.global_args("-nostdin", "-v", "error").compile(overwrite_output=True), timeout_s=60)

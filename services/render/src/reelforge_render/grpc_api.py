@@ -1,0 +1,125 @@
+"""The ``reelforge.render.v1.Render`` gRPC service, called by the gateway."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from reelforge.events.v1.render_pb2 import ClipJobRequested
+from reelforge.render.v1 import render_pb2, render_pb2_grpc
+from reelforge_common.db import Database
+from reelforge_common.grpc_server import refuse
+from reelforge_common.storage import ObjectStore
+from reelforge_render.options import ClipOptions
+from reelforge_render.prerequisites import CLIPJOB_EVENTS
+from reelforge_render.store import clip_jobs
+from reelforge_render.store.clip_jobs import ClipJobRow, ClipRow
+
+SERVICE_NAME = "reelforge.render.v1.Render"
+
+
+def new_clip_job_id() -> str:
+    return "cj_" + uuid.uuid4().hex
+
+
+def _timestamp(at: datetime | None) -> Timestamp | None:
+    if at is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(at)
+    return stamp
+
+
+class RenderService(render_pb2_grpc.RenderServicer):
+    def __init__(self, db: Database, store_: ObjectStore, *, url_expiry_s: int) -> None:
+        self._db = db
+        self._store = store_
+        self._expiry = timedelta(seconds=url_expiry_s)
+
+    def register(self, server: grpc.aio.Server) -> None:
+        render_pb2_grpc.add_RenderServicer_to_server(self, server)
+
+    async def RequestClipJob(
+        self, request: render_pb2.ClipJobRequest, context: grpc.aio.ServicerContext
+    ) -> render_pb2.ClipJobAccepted:
+        options = ClipOptions.from_message(request.options)
+        problems = options.problems()
+        if problems:
+            await refuse(context, grpc.StatusCode.INVALID_ARGUMENT, "validation_failed", "; ".join(problems))
+        earlier = await clip_jobs.by_job(self._db.pool, tenant_id=request.tenant_id, job_id=request.job_id)
+        if earlier is not None:  # a retried request: the job exists already
+            return render_pb2.ClipJobAccepted(clip_job_id=earlier.id)
+        clip_job_id = new_clip_job_id()
+        requested = ClipJobRequested(
+            clip_job_id=clip_job_id,
+            asset_id=request.asset_id,
+            count=options.count,
+            min_duration_s=options.min_duration_s,
+            max_duration_s=options.max_duration_s,
+            aspect=options.aspect,
+            caption_style=options.caption_style,
+            caption_position=options.caption_position,
+            prompt=options.prompt,
+            language=options.language,
+            export_preset=options.export.codec,
+        )
+        async with self._db.transaction() as conn:
+            await clip_jobs.create(
+                conn,
+                tenant_id=request.tenant_id,
+                clip_job_id=clip_job_id,
+                job_id=request.job_id,
+                asset_id=request.asset_id,
+                options=options,
+            )
+            await CLIPJOB_EVENTS.emit(conn, "requested", requested, tenant_id=request.tenant_id, job_id=request.job_id)
+        return render_pb2.ClipJobAccepted(clip_job_id=clip_job_id)
+
+    async def GetClipJob(
+        self, request: render_pb2.GetClipJobRequest, context: grpc.aio.ServicerContext
+    ) -> render_pb2.ClipJob:
+        job = await clip_jobs.by_id(self._db.pool, tenant_id=request.tenant_id, clip_job_id=request.clip_job_id)
+        if job is None:
+            await refuse(context, grpc.StatusCode.NOT_FOUND, "not_found", f"no clip job {request.clip_job_id}")
+        plan = await clip_jobs.plan(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
+        return await self._message(job, plan)
+
+    async def _message(self, job: ClipJobRow, plan: list[ClipRow]) -> render_pb2.ClipJob:
+        message = render_pb2.ClipJob(
+            id=job.id,
+            job_id=job.job_id,
+            asset_id=job.asset_id,
+            status=job.status,
+            options=job.options.to_message(),
+            error_code=job.error_code or "",
+            error_message=job.error_message or "",
+            created_at=_timestamp(job.created_at),
+            completed_at=_timestamp(job.completed_at),
+            transcript_id=job.transcript_id,
+            pose_analysis_id=job.pose_analysis_id,
+        )
+        expires = Timestamp()
+        expires.FromDatetime(datetime.now(UTC) + self._expiry)
+        for clip in plan:
+            entry = render_pb2.Clip(
+                index=clip.idx,
+                start_s=clip.start_s,
+                end_s=clip.end_s,
+                score=clip.score,
+                reasons=[render_pb2.ClipReason(**reason) for reason in clip.reasons],
+                title=clip.title,
+                excerpt=clip.excerpt,
+                width=clip.width,
+                height=clip.height,
+                framing=clip.framing,
+            )
+            if clip.rendered and job.status == "completed":
+                entry.video_url = await self._store.presigned_get(clip.video_key, self._expiry)
+                entry.thumbnail_url = await self._store.presigned_get(clip.thumbnail_key, self._expiry)
+                entry.subtitles_url = await self._store.presigned_get(clip.subtitles_key, self._expiry)
+                entry.urls_expire_at.CopyFrom(expires)
+            message.clips.append(entry)
+        return message

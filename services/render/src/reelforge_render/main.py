@@ -1,0 +1,50 @@
+"""Wiring of the render service."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from reelforge_common.bus import Subscription
+from reelforge_common.runner import Components, Resources, ServiceDefinition, main
+from reelforge_render.clients import Analyses
+from reelforge_render.config import RenderSettings
+from reelforge_render.grpc_api import SERVICE_NAME, RenderService
+from reelforge_render.prerequisites import Prerequisites
+from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
+
+
+async def build(resources: Resources[RenderSettings]) -> Components:
+    settings, db, object_store = resources.settings, resources.db, resources.store
+    assert object_store is not None
+    if settings.work_dir is not None:
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+    analyses = Analyses(settings.transcription_target, settings.pose_target, settings.internal_call_timeout_s)
+    prerequisites = Prerequisites(db, object_store, analyses, pose_fps=settings.clip_pose_fps)
+    producer = Producer(settings, db, object_store, analyses)
+    work = Subscription(
+        durable=WORK_CONSUMER,
+        routes=producer.routes(),
+        concurrency=settings.render_concurrency,
+        max_ack_pending=settings.render_concurrency * 4,
+        ack_wait_s=settings.job_ack_wait_s,
+        max_deliver=MAX_DELIVER,
+    )
+    service = RenderService(db, object_store, url_expiry_s=settings.url_expiry_s)
+    return Components(
+        subscriptions=[prerequisites.subscription(), work],
+        grpc_registrars=[service.register],
+        grpc_service_names=[SERVICE_NAME],
+        on_stop=[analyses.close],
+    )
+
+
+DEFINITION: ServiceDefinition[RenderSettings] = ServiceDefinition(
+    name="render",
+    build=build,
+    migrations=files("reelforge_render") / "migrations",
+    uses_object_store=True,
+)
+
+
+def run() -> None:
+    main(DEFINITION, RenderSettings)
