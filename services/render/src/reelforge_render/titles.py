@@ -68,5 +68,5 @@ def title_for(clip_text: str, corpus: Sequence[str]) -> str:
 
         best = max(fitting, key=telling)
         return best[0].upper() + best[1:]
-    phrase = max(counts, key=lambda p: (counts[p] * weight(p) * (1.6 if " " in p else 1.0), len(p), p))
+    phrase: str = max(counts, key=lambda p: (counts[p] * weight(p) * (1.6 if " " in p else 1.0), len(p), p))
     return phrase.title()
