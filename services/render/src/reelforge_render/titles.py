@@ -57,7 +57,7 @@ def title_for(clip_text: str, corpus: Sequence[str]) -> str:
     if not counts:
         words = clip_text.split()
         return " ".join(words[:_MAX_WORDS]) + ("\N{HORIZONTAL ELLIPSIS}" if len(words) > _MAX_WORDS else "")
-    clauses = [clause.strip() for clause in _CLAUSE.findall(clip_text)]
+    clauses: list[str] = [clause.strip() for clause in _CLAUSE.findall(clip_text)]
     fitting = [c for c in clauses if _CLAUSE_WORDS[0] <= len(c.split()) <= _CLAUSE_WORDS[1]]
     if fitting:
 
