@@ -4,7 +4,8 @@ At each gap between sentences, the similarity of the ``window`` sentences
 before it and the ``window`` after it (mean embeddings, cosine) is the gap's
 cohesion. A gap's depth is how far its cohesion lies below the nearest peaks
 on either side; gaps deeper than the mean depth minus half its standard
-deviation are topic boundaries (Hearst, 1997).
+deviation, and at least ``MIN_DEPTH``, are topic boundaries where the
+cohesion is at a local minimum (Hearst, 1997).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 WINDOW = 2
+# A gap shallower than this (in cosine similarity) is noise within a topic.
+MIN_DEPTH = 0.1
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -47,11 +50,13 @@ def topic_ids(vectors: np.ndarray, window: int = WINDOW) -> list[int]:
     """The topic of each sentence: 0, 1, 2... changing at the deep gaps."""
     if len(vectors) < 3:
         return [0] * len(vectors)
-    gap_depths = depths(cohesion(vectors, window))
+    scores = cohesion(vectors, window)
+    gap_depths = depths(scores)
     cutoff = gap_depths.mean() - gap_depths.std() / 2
     topic, found = 0, [0]
-    for depth in gap_depths:
-        if depth > cutoff and depth > 0:
+    for index, depth in enumerate(gap_depths):
+        lowest = scores[index] <= scores[max(index - 1, 0)] and scores[index] <= scores[min(index + 1, len(scores) - 1)]
+        if lowest and depth > max(cutoff, MIN_DEPTH):
             topic += 1
         found.append(topic)
     return found
