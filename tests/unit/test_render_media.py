@@ -54,7 +54,7 @@ def test_nobody_in_frame_falls_back_to_a_blurred_pad_or_the_centre() -> None:
     square = plan_framing(empty, width=1280, height=720, aspect="16:9", start_s=0, end_s=10, fps=30)
     near = plan_framing(empty, width=1200, height=1000, aspect="1:1", start_s=0, end_s=10, fps=30)
     assert (wide.kind, square.kind, near.kind) == ("blurred_pad", "centre", "centre")
-    assert int(near.x[0]) == (1280 - near.crop_w) // 2
+    assert int(near.x[0]) == (1200 - near.crop_w) // 2
 
 
 def words(text: str, start: float = 0.0, step: float = 0.4) -> list[Word]:
