@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_POSE, WITH_TRANSCRIPTION, Platform
+from conftest import OPERATOR_TOKEN, WITH_CLIPS, WITH_POSE, WITH_TRANSCRIPTION, Platform
 from media_corpus import LECTURE, POSE, SPEECH
 
 REELFORGE = str(Path(sys.executable).parent / "reelforge")
@@ -127,3 +127,25 @@ async def test_pose_and_compare_upload_videos_and_print_the_analysis_and_the_sco
     code, out, err = await cli(platform, "compare", printed["analysis"]["asset_id"], "nope", api_key=token)
     assert code == 1
     assert err.strip().splitlines()[-1].startswith("error: not_found")
+
+
+@pytest.mark.parametrize("platform", [WITH_CLIPS], indirect=True)
+async def test_clip_uploads_a_talk_and_downloads_its_clips_as_make_demo_does(
+    platform: Platform, tmp_path: Path
+) -> None:
+    _tenant, auth = await platform.tenant("demo")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    out = tmp_path / "clips"
+    args = ("clip", str(LECTURE), "--count", "3", "--aspect", "9:16", "--min", "5", "--max", "15", "-o", str(out))
+    code, printed, err = await cli(platform, *args, "--json", api_key=token, timeout_s=600)
+    assert code == 0, err
+    manifest = json.loads((out / "clips.json").read_text())
+    assert json.loads(printed) == manifest
+    assert manifest["status"] == "completed"
+    assert len(manifest["clips"]) == 3
+    for clip in manifest["clips"]:
+        for name in ("file", "thumbnail_file", "subtitles_file"):
+            assert (out / clip[name]).stat().st_size > 0, clip[name]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["clips.json", *(f"clip-0{i}.{kind}" for i in (1, 2, 3) for kind in ("mp4", "jpg", "srt"))]
+    )

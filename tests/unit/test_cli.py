@@ -889,3 +889,79 @@ def test_pose_says_when_nobody_was_found(env: dict[str, str | None]) -> None:
     assert result.exit_code == 0, result.output
     assert "nobody found" in result.stdout
     assert "nobody was found in asset a_1" in result.stderr
+
+
+# Clip
+
+CLIP = {
+    "index": 0,
+    "start_s": 0.6,
+    "end_s": 7.1,
+    "duration_s": 6.5,
+    "score": 0.82,
+    "reasons": [{"feature": "hook", "value": 0.6, "weight": 0.2, "detail": "opens with a strong claim"}],
+    "title": "John Dashwood",
+    "excerpt": "John Dashwood had then leisure to consider...",
+    "width": 1080,
+    "height": 1920,
+    "framing": "subject",
+    "video": {"url": "http://s3.test/clip.mp4?sig=1", "expires_at": "2025-01-01T01:00:00Z"},
+    "thumbnail": {"url": "http://s3.test/clip.jpg?sig=1", "expires_at": "2025-01-01T01:00:00Z"},
+    "subtitles": {"url": "http://s3.test/clip.srt?sig=1", "expires_at": "2025-01-01T01:00:00Z"},
+}
+
+
+def clip_server(*job_states: dict[str, Any]) -> Fake:
+    clip_job = {
+        "id": "cj_1", "job_id": "j_1", "asset_id": "a_1", "status": "completed", "count": 1, "aspect": "9:16",
+        "captions": None, "prompt": None, "clips": [CLIP], "error": None,
+        "created_at": "2025-01-01T00:00:00Z", "completed_at": "2025-01-01T00:00:09Z",
+    }  # fmt: skip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "s3.test":
+            assert "authorization" not in request.headers, "a presigned URL carries its own signature"
+            return httpx.Response(200, content=f"bytes of {request.url.path}".encode())
+        path = request.url.path
+        if path == "/v1/clip-jobs":
+            return httpx.Response(202, json=job_states[0])
+        if path == "/v1/jobs/j_1/events":
+            return events(*job_states)
+        if path == "/v1/clip-jobs/cj_1":
+            return httpx.Response(200, json=clip_job)
+        return problem(404, "not_found", f"no route {path}")
+
+    return Fake(handler)
+
+
+def clip_state(status: str, progress: float) -> dict[str, Any]:
+    return job_json(status, progress, kind="clipjob", stage="rendering", resource_id="cj_1")
+
+
+def test_clip_follows_the_job_downloads_the_clips_and_writes_clips_json(
+    env: dict[str, str | None], tmp_path: Path
+) -> None:
+    fake = clip_server(clip_state("running", 0.6), clip_state("succeeded", 1.0))
+    out = tmp_path / "out"
+
+    result = run(fake, ["clip", "a_1", "--count", "1", "--no-captions", "--prompt", "pricing", "-o", str(out)], env)
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(fake.requests[0].content) == {
+        "asset_id": "a_1", "count": 1, "min_duration": 10.0, "max_duration": 60.0, "aspect": "9:16",
+        "captions": None, "prompt": "pricing",
+    }  # fmt: skip
+    assert (out / "clip-01.mp4").read_bytes() == b"bytes of /clip.mp4"
+    manifest = json.loads((out / "clips.json").read_text())
+    assert manifest["clips"][0]["file"] == "clip-01.mp4"
+    assert manifest["clips"][0]["subtitles_file"] == "clip-01.srt"
+    assert "John Dashwood" in result.stdout
+    assert "wrote 1 clips and clips.json" in result.stderr
+
+
+def test_clip_refuses_bad_options_before_calling_the_api(env: dict[str, str | None], tmp_path: Path) -> None:
+    fake = clip_server(clip_state("succeeded", 1.0))
+    for args in (["--aspect", "2:1"], ["--min", "30", "--max", "10"], ["--caption-style", "comic"]):
+        result = run(fake, ["clip", "a_1", "-o", str(tmp_path), *args], env)
+        assert result.exit_code == 2, args
+    assert fake.requests == []

@@ -212,6 +212,26 @@ class Client:
         """A presigned URL to the original media."""
         return self._send(endpoints.download_url(asset_id))
 
+    def download(self, url: str, path: str | os.PathLike[str]) -> Path:
+        """Save what a presigned URL (a clip, a job output) points at to ``path``; returns the path.
+        The URL carries its own authorisation: no API key is sent with it."""
+        target = Path(path)
+        try:
+            with self._http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise ReelforgeError(
+                        status=response.status_code,
+                        code="download_failed",
+                        title="The file could not be downloaded",
+                        detail=f"{target.name}: HTTP {response.status_code}",
+                    )
+                with target.open("wb") as file:
+                    for chunk in response.iter_bytes():
+                        file.write(chunk)
+        except httpx.TransportError as exc:
+            raise ReelforgeError.from_transport(exc, url) from exc
+        return target
+
     def wait_for_asset(
         self,
         asset_id: str,

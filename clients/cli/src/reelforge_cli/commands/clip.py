@@ -6,19 +6,17 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import typer
 
 from reelforge_cli import render
 from reelforge_cli.commands.pose import follow
 from reelforge_cli.commands.upload import ASSET_TIMEOUT_S, ready_asset_id
 from reelforge_cli.errors import UsageError
-from reelforge_cli.output import JsonFlag, session
-from reelforge_sdk import ClipJob, ReelforgeError
+from reelforge_cli.output import JsonFlag, Session, session
+from reelforge_sdk import ClipJob
 
 ASPECTS = ("9:16", "1:1", "4:5", "16:9")
 STYLES = ("highlight", "pop", "classic")
-_DOWNLOAD_TIMEOUT_S = 300.0
 
 
 def clip(
@@ -63,37 +61,24 @@ def clip(
         s.out.note(f"finding {count} clips in asset {asset_id} (job {job.id})")
         job = follow(s, job)
         found = s.client.get_clip_job(job.resource_id)
-        manifest = _download(found, output)
+        manifest = _download(s, found, output)
         s.out.result(manifest, lambda: render.clips_table(found, output))
         s.out.note(f"wrote {len(found.clips)} clips and clips.json to {output}")
 
 
-def _download(job: ClipJob, folder: Path) -> dict[str, Any]:
+def _download(s: Session, job: ClipJob, folder: Path) -> dict[str, Any]:
     """Each clip's files into ``folder``; returns clips.json's content, which it writes there too."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {**job.raw, "clips": []}
-    with httpx.Client(timeout=_DOWNLOAD_TIMEOUT_S) as http:
-        for clip in job.clips:
-            entry = dict(clip.raw)
-            for name, url, suffix in (
-                ("file", clip.video_url, "mp4"),
-                ("thumbnail_file", clip.thumbnail_url, "jpg"),
-                ("subtitles_file", clip.subtitles_url, "srt"),
-            ):
-                if url is None:
-                    continue
-                target = folder / f"clip-{clip.index + 1:02d}.{suffix}"
-                try:
-                    with http.stream("GET", url) as response:
-                        response.raise_for_status()
-                        with target.open("wb") as file:
-                            for chunk in response.iter_bytes():
-                                file.write(chunk)
-                except httpx.HTTPError as exc:
-                    raise ReelforgeError(
-                        code="download_failed", title="A clip could not be downloaded", detail=f"{target.name}: {exc}"
-                    ) from exc
-                entry[name] = target.name
-            manifest["clips"].append(entry)
+    for clip in job.clips:
+        entry = dict(clip.raw)
+        for name, url, suffix in (
+            ("file", clip.video_url, "mp4"),
+            ("thumbnail_file", clip.thumbnail_url, "jpg"),
+            ("subtitles_file", clip.subtitles_url, "srt"),
+        ):
+            if url is not None:
+                entry[name] = s.client.download(url, folder / f"clip-{clip.index + 1:02d}.{suffix}").name
+        manifest["clips"].append(entry)
     (folder / "clips.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
