@@ -1,6 +1,9 @@
 """One clip through one FFmpeg run (ffmpeg-python graph): a frame-accurate cut
 of the local original, reframed, scaled, captions burned in, loudness
-corrected, encoded with the export preset; then its thumbnail.
+corrected, encoded with the export preset. Its thumbnail (the reframed
+picture a second in, or half-way through a shorter clip, without captions)
+comes from a second, one-frame run beside it: a second output in the same
+run slowed the encode by a third.
 
 FFmpeg only ever reads local files (``SAFE_INPUT``): the original ingest
 validated, and the command and caption files this service wrote.
@@ -8,6 +11,7 @@ validated, and the command and caption files this service wrote.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +48,9 @@ class ClipSpec:
         return self.end_s - self.start_s
 
 
-def _video(spec: ClipSpec, source: Any) -> Any:
+def _video(spec: ClipSpec, source: Any, *, at_s: float | None = None) -> Any:
+    """The picture: reframed, scaled, captioned; ``at_s``: one still frame that
+    far into the clip, framed as the clip frames it then, without captions."""
     framing, video = spec.framing, source.video
     if framing.kind == "blurred_pad":
         parts = video.split()
@@ -57,12 +63,13 @@ def _video(spec: ClipSpec, source: Any) -> Any:
         picture = parts[1].filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease")
         video = ffmpeg.overlay(background, picture, x="(W-w)/2", y="(H-h)/2")
     else:
-        if framing.kind == "subject" and spec.commands is not None:
+        frame = 0 if at_s is None else min(int(at_s * spec.export.fps), len(framing.x) - 1)
+        if framing.kind == "subject" and spec.commands is not None and at_s is None:
             video = video.filter("sendcmd", f=str(spec.commands))
-        video = video.filter("crop", framing.crop_w, framing.crop_h, int(framing.x[0]), int(framing.y[0]))
+        video = video.filter("crop", framing.crop_w, framing.crop_h, int(framing.x[frame]), int(framing.y[frame]))
         video = video.filter("scale", spec.width, spec.height)
     video = video.filter("setsar", 1)
-    if spec.captions is not None:
+    if spec.captions is not None and at_s is None:
         video = video.filter("ass", filename=str(spec.captions))
     return video
 
@@ -84,18 +91,30 @@ def command(spec: ClipSpec, output: Path, *, threads: int, speed_preset: str) ->
     return list(graph.compile(overwrite_output=True))
 
 
+def thumbnail_command(spec: ClipSpec, output: Path) -> list[str]:
+    """A JPEG of the clip's picture a second in (half-way through a shorter clip)."""
+    at = min(1.0, spec.duration_s / 2)
+    source = ffmpeg.input(f"file:{spec.source}", ss=f"{spec.start_s + at:.3f}", **SAFE_INPUT)
+    graph = _video(spec, source, at_s=at).output(str(output), vframes=1, **{"q:v": 3})
+    return list(graph.global_args("-nostdin", "-hide_banner", "-v", "error").compile(overwrite_output=True))
+
+
 async def render(
-    spec: ClipSpec, output: Path, *, threads: int, speed_preset: str, on_progress: ProgressCallback | None = None
+    spec: ClipSpec,
+    output: Path,
+    thumbnail: Path,
+    *,
+    threads: int,
+    speed_preset: str,
+    on_progress: ProgressCallback | None = None,
 ) -> None:
-    await run_ffmpeg(
-        command(spec, output, threads=threads, speed_preset=speed_preset),
-        timeout_s=120 + 30 * spec.duration_s,
-        duration_s=spec.duration_s,
-        on_progress=on_progress,
+    """The clip into ``output`` and, meanwhile, its thumbnail into ``thumbnail``."""
+    await asyncio.gather(
+        run_ffmpeg(
+            command(spec, output, threads=threads, speed_preset=speed_preset),
+            timeout_s=120 + 30 * spec.duration_s,
+            duration_s=spec.duration_s,
+            on_progress=on_progress,
+        ),
+        run_ffmpeg(thumbnail_command(spec, thumbnail), timeout_s=60),
     )
-
-
-async def thumbnail(video: Path, output: Path, *, at_s: float) -> None:
-    """A JPEG of the frame shown at ``at_s`` in ``video``."""
-    graph = ffmpeg.input(f"file:{video}", ss=f"{at_s:.3f}", **SAFE_INPUT).output(str(output), vframes=1, **{"q:v": 3})
-    await run_ffmpeg(graph.global_args("-nostdin", "-v", "error").compile(overwrite_output=True), timeout_s=60)

@@ -18,7 +18,7 @@ class RenderSettings(ServiceSettings):
     internal_call_timeout_s: float = Field(default=60.0, gt=0)
     # Frames per second of the pose analysis a clip job asks for: enough to
     # follow a speaker and measure motion, far cheaper than the default.
-    clip_pose_fps: float = Field(default=2.0, gt=0, le=15)
+    clip_pose_fps: float = Field(default=1.0, gt=0, le=15)
     # Clip jobs planned and rendered at once per replica (each runs FFmpeg).
     render_concurrency: int = Field(default=1, ge=1)
     # Seconds before the job of a replica that died goes to another replica.
@@ -26,9 +26,7 @@ class RenderSettings(ServiceSettings):
     # Threads per FFmpeg; 0 lets FFmpeg choose.
     ffmpeg_threads: int = Field(default=0, ge=0)
     # x264/x265 speed preset (ultrafast ... veryslow): speed against size.
-    encoder_preset: str = Field(
-        default="veryfast", pattern=r"^(ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow)$"
-    )
+    encoder_preset: str = Field(default="veryfast", pattern=_X264_PRESETS)
     # Integrated loudness of every clip (EBU R128), LUFS; true peak at most -1.5 dBTP.
     loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5)
     # Lifetime of the presigned URLs in a clip job's manifest.

@@ -197,11 +197,14 @@ class Producer:
                 spoken, width=width, height=height, style=options.caption_style, position=options.caption_position
             )
             captions.write_text(document, encoding="utf-8")
+        clock = asyncio.get_running_loop().time
+        started = clock()
         measured = None
         if asset.audio_key:
             measured = await loudness.measure(
                 source, start_s=clip.start_s, duration_s=clip.end_s - clip.start_s, lufs=settings.loudness_lufs
             )
+        measured_at = clock()
         spec = clip_render.ClipSpec(
             source=source,
             start_s=clip.start_s,
@@ -228,9 +231,14 @@ class Producer:
                     await self._announce(conn, job, "rendering", base + share * 0.95 * fraction)
 
         await clip_render.render(
-            spec, video, threads=settings.ffmpeg_threads, speed_preset=settings.encoder_preset, on_progress=progress
+            spec,
+            video,
+            still,
+            threads=settings.ffmpeg_threads,
+            speed_preset=settings.encoder_preset,
+            on_progress=progress,
         )
-        await clip_render.thumbnail(video, still, at_s=min(1.0, spec.duration_s / 2))
+        rendered_at = clock()
         subtitles = srt_document(spoken).encode()
         keys = {kind: self._store.key(job.tenant_id, job.id, f"{clip.idx}.{kind}") for kind in ("mp4", "jpg", "srt")}
         await self._put_file(keys["mp4"], video)
@@ -240,7 +248,12 @@ class Producer:
         async with self._db.transaction() as conn:
             await clip_jobs.mark_rendered(conn, tenant_id=job.tenant_id, clip_job_id=job.id, idx=clip.idx, files=files)
             await self._announce(conn, job, "rendering", base + share)
-        log.info("clip rendered", extra={"clip_job_id": job.id, "clip": clip.idx, "framing": framing.kind})
+        timings = {
+            "measure_s": round(measured_at - started, 3),
+            "render_s": round(rendered_at - measured_at, 3),
+            "store_s": round(clock() - rendered_at, 3),
+        }
+        log.info("clip rendered", extra={"clip_job_id": job.id, "clip": clip.idx, "framing": framing.kind, **timings})
 
     async def _put_file(self, key: str, path: Path) -> None:
         with path.open("rb") as file:
