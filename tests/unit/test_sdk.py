@@ -909,3 +909,79 @@ async def test_the_async_client_creates_and_reads_transcripts() -> None:
     assert json.loads(seen[0].content) == {"asset_id": "a_1", "word_timestamps": True, "prompt": "Kennedy"}
     assert seen[0].headers["idempotency-key"] == "k-1"
     assert [dict(r.url.params) for r in seen[1:]] == [{"format": "vtt"}, {"format": "json"}]
+
+
+# Clip jobs and presigned downloads
+
+
+def clip_job_json() -> dict[str, Any]:
+    link = {"url": "http://s3.test/render/t/cj_1/0.mp4?sig=1", "expires_at": "2025-01-01T01:00:00Z"}
+    clip = {
+        "index": 0, "start_s": 1.5, "end_s": 12.0, "duration_s": 10.5, "score": 0.7, "reasons": [],
+        "title": "Ask not", "excerpt": "ask not what your country can do for you", "width": 1080, "height": 1920,
+        "framing": "subject", "video": link, "thumbnail": None, "subtitles": None,
+    }  # fmt: skip
+    return {
+        "id": "cj_1", "job_id": "j_1", "asset_id": "a_1", "status": "completed", "count": 1, "aspect": "9:16",
+        "captions": None, "prompt": "duty", "clips": [clip], "error": None,
+        "created_at": "2025-01-01T00:00:00Z", "completed_at": "2025-01-01T00:00:09Z",
+    }  # fmt: skip
+
+
+async def test_the_async_client_creates_and_reads_clip_jobs() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(202, json=job_json("queued", 0.0, kind="clipjob", resource_id="cj_1"))
+        return httpx.Response(200, json=clip_job_json())
+
+    async with async_client(handler) as c:
+        job = await c.create_clip_job("a_1", count=1, no_captions=True, prompt="duty", idempotency_key="k-2")
+        clip_job = await c.get_clip_job(job.resource_id)
+
+    assert json.loads(seen[0].content) == {
+        "asset_id": "a_1", "count": 1, "min_duration": 10, "max_duration": 60, "aspect": "9:16",
+        "captions": None, "prompt": "duty",
+    }  # fmt: skip
+    assert seen[0].headers["idempotency-key"] == "k-2"
+    assert seen[1].url.path == "/v1/clip-jobs/cj_1"
+    assert (clip_job.status, clip_job.clips[0].title) == ("completed", "Ask not")
+    assert clip_job.clips[0].video_url == "http://s3.test/render/t/cj_1/0.mp4?sig=1"
+    assert clip_job.clips[0].thumbnail_url is None
+
+
+def presigned_server(seen: list[httpx.Request]) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path.endswith("expired.mp4"):
+            return httpx.Response(403, text="<Error><Code>AccessDenied</Code></Error>")
+        return httpx.Response(200, content=b"\x00\x00\x00\x18ftypmp42" * 1000)
+
+    return handler
+
+
+def test_download_saves_a_presigned_url_without_sending_the_api_key(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+    with client(presigned_server(seen)) as c:
+        saved = c.download("http://s3.test/clip.mp4?sig=1", tmp_path / "clip.mp4")
+        with pytest.raises(ReelforgeError) as caught:
+            c.download("http://s3.test/expired.mp4?sig=1", tmp_path / "expired.mp4")
+
+    assert saved.read_bytes() == b"\x00\x00\x00\x18ftypmp42" * 1000
+    assert (caught.value.status, caught.value.code) == (403, "download_failed")
+    assert not (tmp_path / "expired.mp4").exists()
+    assert all("authorization" not in request.headers for request in seen)
+
+
+async def test_the_async_client_downloads_a_presigned_url(tmp_path: Path) -> None:
+    seen: list[httpx.Request] = []
+    async with async_client(presigned_server(seen)) as c:
+        saved = await c.download("http://s3.test/clip.mp4?sig=1", tmp_path / "clip.mp4")
+        with pytest.raises(ReelforgeError) as caught:
+            await c.download("http://s3.test/expired.mp4?sig=1", tmp_path / "expired.mp4")
+
+    assert saved.read_bytes() == b"\x00\x00\x00\x18ftypmp42" * 1000
+    assert caught.value.code == "download_failed"
+    assert all("authorization" not in request.headers for request in seen)

@@ -214,6 +214,23 @@ class AsyncClient:
         """A presigned URL to the original media."""
         return await self._send(endpoints.download_url(asset_id))
 
+    async def download(self, url: str, path: str | os.PathLike[str]) -> Path:
+        """As :meth:`Client.download`."""
+        target = Path(path)
+        try:
+            async with self._http.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise ReelforgeError.download_failed(response.status_code, target.name)
+                file = await asyncio.to_thread(target.open, "wb")
+                try:
+                    async for chunk in response.aiter_bytes():
+                        await asyncio.to_thread(file.write, chunk)
+                finally:
+                    await asyncio.to_thread(file.close)
+        except httpx.TransportError as exc:
+            raise ReelforgeError.from_transport(exc, url) from exc
+        return target
+
     async def wait_for_asset(
         self,
         asset_id: str,
@@ -344,22 +361,36 @@ class AsyncClient:
     async def get_comparison(self, comparison_id: str, *, alignment: bool = False) -> Comparison:
         return await self._send(endpoints.get_comparison(comparison_id, alignment))
 
-    async def create_clip_job(self, asset_id: str | None = None, **options: Any) -> Job:
+    async def create_clip_job(
+        self,
+        asset_id: str | None = None,
+        *,
+        source_url: str | None = None,
+        count: int = 3,
+        min_duration: float = 10,
+        max_duration: float = 60,
+        aspect: str = "9:16",
+        captions: dict[str, str] | None = None,
+        no_captions: bool = False,
+        prompt: str | None = None,
+        language: str | None = None,
+        export: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
         """As :meth:`Client.create_clip_job`."""
-        idempotency_key = options.pop("idempotency_key", None)
-        defaults: dict[str, Any] = {
-            "source_url": None,
-            "count": 3,
-            "min_duration": 10,
-            "max_duration": 60,
-            "aspect": "9:16",
-            "captions": None,
-            "no_captions": False,
-            "prompt": None,
-            "language": None,
-            "export": None,
-        }
-        body = clip_job_body(asset_id, **{**defaults, **options})
+        body = clip_job_body(
+            asset_id,
+            source_url=source_url,
+            count=count,
+            min_duration=min_duration,
+            max_duration=max_duration,
+            aspect=aspect,
+            captions=captions,
+            no_captions=no_captions,
+            prompt=prompt,
+            language=language,
+            export=export,
+        )
         return await self._send(endpoints.create_clip_job(body, idempotency_key))
 
     async def get_clip_job(self, clip_job_id: str) -> ClipJob:

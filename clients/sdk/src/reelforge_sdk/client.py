@@ -219,12 +219,7 @@ class Client:
         try:
             with self._http.stream("GET", url) as response:
                 if response.status_code != 200:
-                    raise ReelforgeError(
-                        status=response.status_code,
-                        code="download_failed",
-                        title="The file could not be downloaded",
-                        detail=f"{target.name}: HTTP {response.status_code}",
-                    )
+                    raise ReelforgeError.download_failed(response.status_code, target.name)
                 with target.open("wb") as file:
                     for chunk in response.iter_bytes():
                         file.write(chunk)

@@ -100,6 +100,16 @@ class ReelforgeError(Exception):
         where = f" ({url})" if url else ""
         return cls(code="network_error", title="The API could not be reached", detail=f"{reason}{where}")
 
+    @classmethod
+    def download_failed(cls, status: int, name: str) -> ReelforgeError:
+        """A presigned download answered ``status`` instead of the file ``name``."""
+        return cls(
+            status=status,
+            code="download_failed",
+            title="The file could not be downloaded",
+            detail=f"{name}: HTTP {status}",
+        )
+
 
 class UploadInterruptedError(ReelforgeError):
     """Some parts of a presigned multipart upload could not be stored.
