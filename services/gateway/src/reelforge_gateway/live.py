@@ -23,9 +23,10 @@ import nats.errors
 
 from reelforge_common.bus import Bus
 from reelforge_common.bus.subjects import check_tenant_id
+from reelforge_common.job_events import TERMINAL
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.job_view import JobViews
-from reelforge_gateway.projection import JobStatus, JobUpdate
+from reelforge_gateway.projection import JobUpdate
 from reelforge_gateway.store.jobs import apply_update, changes_since, latest_version
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ _VERSION_HEADER = "Rf-Job-Version"
 _PENDING_LIMIT = 10_000
 # Rows read from the database at a time when catching up.
 _CATCH_UP_PAGE = 500
-TERMINAL = frozenset({JobStatus.SUCCEEDED.value, JobStatus.FAILED.value})
 # Jobs whose last delivered version a tenant-wide stream remembers.
 _REMEMBERED_JOBS = 10_000
 

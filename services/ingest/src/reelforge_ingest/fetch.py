@@ -1,113 +1,22 @@
 """URL import that cannot be turned against the network it runs in (SSRF).
 
-Only http and https. Every connection, including each redirect hop, goes
-through a network backend that resolves the host itself, refuses the whole
-connection if ANY resolved address is loopback, private, link-local (cloud
-metadata lives there), shared, reserved or multicast, unless an operator
-allowlisted its network, and then connects to the checked address, so DNS
-cannot answer differently between the check and the connection. TLS still
-verifies the certificate against the URL's host name. Size and time are
-bounded.
+Every connection, each redirect hop included, goes through
+:mod:`reelforge_common.safe_egress`, which checks every resolved address;
+size and time are bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
-from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpcore
 
+from reelforge_common.safe_egress import AddressPolicy, ForbiddenTargetError, GuardedBackend, check_url
 from reelforge_ingest.refusals import RefusedError
 
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _REDIRECTS = {301, 302, 303, 307, 308}
-_CHUNK = 1024 * 1024
-
-
-_NO_SUCH_NAME = frozenset({socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)})
-
-
-class AddressPolicy:
-    """Which addresses an import may connect to."""
-
-    def __init__(self, allow: Sequence[IPNetwork] = ()) -> None:
-        self._allow = tuple(allow)
-
-    def allows(self, address: IPAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if any(address in network for network in self._allow):
-            return True
-        return address.is_global and not address.is_multicast
-
-    async def resolve(self, host: str, port: int) -> list[IPAddress]:
-        """The host's addresses, all of them allowed, or :class:`RefusedError`."""
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            # No such name is the URL's fault; a resolver that failed to answer is not.
-            code = "url_unresolvable" if exc.errno in _NO_SUCH_NAME else "url_fetch_failed"
-            raise RefusedError(code, f"cannot resolve {host}: {exc.strerror}") from None
-        addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
-        refused = [a for a in addresses if not self.allows(a)]
-        if refused or not addresses:
-            raise RefusedError("url_forbidden", f"{host} resolves to an address imports may not reach ({refused[0]})")
-        return addresses
-
-
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses the policy allows."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        error: Exception | None = None
-        for address in await self._policy.resolve(host, port):
-            try:
-                return await self._inner.connect_tcp(str(address), port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        raise httpcore.ConnectError(f"cannot connect to {host}:{port}: {error}")
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise RefusedError("url_forbidden", "unix sockets are not importable")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def check_url(url: str) -> tuple[str, int]:
-    """The URL's host and port if it is an importable http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"}:
-        raise RefusedError("url_forbidden", "only http and https URLs can be imported")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise RefusedError("validation_failed", "the URL's port is not a number") from None
-    if not parts.hostname:
-        raise RefusedError("validation_failed", "the URL has no host")
-    return parts.hostname, port
 
 
 async def fetch(
@@ -117,7 +26,7 @@ async def fetch(
     try:
         async with (
             asyncio.timeout(timeout_s),
-            httpcore.AsyncConnectionPool(network_backend=_GuardedBackend(policy), max_connections=2) as pool,
+            httpcore.AsyncConnectionPool(network_backend=GuardedBackend(policy), max_connections=2) as pool,
         ):
             for _ in range(max_redirects + 1):
                 check_url(url)
@@ -126,6 +35,8 @@ async def fetch(
                     return url
                 url = urljoin(url, location)
             raise RefusedError("url_fetch_failed", f"more than {max_redirects} redirects")
+    except ForbiddenTargetError as exc:
+        raise RefusedError(exc.code, exc.detail) from None
     except TimeoutError:
         raise RefusedError("url_fetch_failed", f"the download took longer than {timeout_s:.0f} s") from None
     except httpcore.ProtocolError as exc:

@@ -20,11 +20,11 @@ from reelforge.events.v1.asset_pb2 import AssetRequested, MediaInfo
 from reelforge.ingest.v1.ingest_pb2 import Quota
 from reelforge_common.db import Database
 from reelforge_common.db.connection import Connection
+from reelforge_common.safe_egress import AddressPolicy, ForbiddenTargetError, check_url
 from reelforge_common.storage import ObjectStore, StoredPart
 from reelforge_ingest import store as assets
 from reelforge_ingest.announce import announce
 from reelforge_ingest.config import IngestSettings
-from reelforge_ingest.fetch import AddressPolicy, check_url
 from reelforge_ingest.probe import Limits, probe
 from reelforge_ingest.refusals import RefusedError
 from reelforge_ingest.sniff import SNIFF_BYTES, sniff
@@ -240,8 +240,11 @@ class Intake:
         """Check the URL now (scheme, and where its host resolves today); the
         fetch, re-checking every connection, runs as the asset's job."""
         _check_job_id(new.job_id)
-        host, port = check_url(url)
-        await self.policy.resolve(host, port)
+        try:
+            host, port = check_url(url)
+            await self.policy.resolve(host, port)
+        except ForbiddenTargetError as exc:
+            raise RefusedError(exc.code, exc.detail) from None
         asset_id = str(uuid.uuid4())
         async with self._db.transaction() as conn:
             named = replace(new, filename=new.filename or _filename_from(url))

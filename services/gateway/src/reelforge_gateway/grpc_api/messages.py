@@ -10,10 +10,10 @@ from typing import TypeVar
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.api.v1 import admin_pb2, assets_pb2, jobs_pb2, keys_pb2
+from reelforge_common.job_events import JobStatus
 from reelforge_gateway.api import asset_schemas, schemas
 from reelforge_gateway.live import JobChange
 from reelforge_gateway.problems import ProblemError
-from reelforge_gateway.projection import JobStatus
 
 # Each enum value names the REST value it stands for: JOB_STATUS_QUEUED is "queued".
 _JOB_STATUS = "JOB_STATUS_"
