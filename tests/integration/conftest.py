@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from minio import Minio
+from reelforge_notify.config import NotifySettings
+from reelforge_notify.main import DEFINITION as NOTIFY
 
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
@@ -146,6 +148,7 @@ class Platform:
     transcription: RunningService[TranscriptionSettings] | None = None
     pose: RunningService[PoseSettings] | None = None
     render: RunningService[RenderSettings] | None = None
+    notify: RunningService[NotifySettings] | None = None
     tenants: list[str] = field(default_factory=list)
 
     async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
@@ -174,6 +177,8 @@ WITH_TRANSCRIPTION: dict[str, dict[str, object]] = {"transcription": {}}
 WITH_POSE: dict[str, dict[str, object]] = {"pose": {}}
 # The clip pipeline: render and the analyses it asks for.
 WITH_CLIPS: dict[str, dict[str, object]] = {"transcription": {}, "pose": {}, "render": {}}
+# Webhooks and email; webhook receivers in tests listen on 127.0.0.2.
+WITH_NOTIFY: dict[str, dict[str, object]] = {"notify": {}}
 
 
 @pytest.fixture
@@ -228,6 +233,19 @@ async def platform(
                 }
             ),
         )
+    notify = None
+    if "notify" in overrides:
+        notify = RunningService(
+            NOTIFY,
+            NotifySettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_notify",
+                    "webhook_allow_networks": ["127.0.0.2/32"],
+                    **overrides["notify"],
+                }
+            ),
+        )
     ingest = RunningService(
         INGEST,
         IngestSettings.model_validate(
@@ -268,6 +286,9 @@ async def platform(
             render.settings = render.settings.model_copy(update=known)
             await render.start()
             targets["render_target"] = f"127.0.0.1:{render.grpc_port}"
+        if notify is not None:
+            await notify.start()
+            targets["notify_target"] = f"127.0.0.1:{notify.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
@@ -278,11 +299,12 @@ async def platform(
                 transcription=transcription,
                 pose=pose,
                 render=render,
+                notify=notify,
                 tenants=tenants,
             )
     finally:
         await gateway.stop()
-        for service_running in (render, transcription, pose):
+        for service_running in (render, transcription, pose, notify):
             if service_running is not None:
                 await service_running.stop()
         await ingest.stop()
@@ -290,5 +312,12 @@ async def platform(
             store = ObjectStore.from_settings(settings, service)
             for tenant in tenants:
                 await store.delete_prefix(store.tenant_prefix(tenant))
-        for schema in (f"{uid}_ingest", f"{uid}_gateway", f"{uid}_transcription", f"{uid}_pose", f"{uid}_render"):
+        for schema in (
+            f"{uid}_ingest",
+            f"{uid}_gateway",
+            f"{uid}_transcription",
+            f"{uid}_pose",
+            f"{uid}_render",
+            f"{uid}_notify",
+        ):
             await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

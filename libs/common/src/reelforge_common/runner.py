@@ -12,10 +12,10 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 import uvloop
@@ -58,6 +58,10 @@ class Components:
     # A public HTTP API (the gateway's), served on ``public_port``.
     public_app: ASGIApp | None = None
     public_port: int = 0
+    # Loops that run as long as the service does (e.g. a queue worker),
+    # started after the consumers and cancelled once they have drained; one
+    # that ends makes the service not ready.
+    workers: Sequence[Callable[[], Coroutine[Any, Any, None]]] = ()
     # Called last on stop, after the servers finished their requests (e.g.
     # closing the service's own client channels).
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
@@ -88,6 +92,7 @@ class RunningService(Generic[S]):
         self._relay: OutboxRelay | None = None
         self._consumers: list[ConsumerRunner] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
         self._started = False
 
@@ -140,6 +145,7 @@ class RunningService(Generic[S]):
             runner = ConsumerRunner(bus, subscription, self.metrics)
             await runner.start()
             self._consumers.append(runner)
+        self._workers = [asyncio.create_task(work()) for work in self._components.workers]
         self._housekeeping = asyncio.create_task(self._prune_inbox_periodically())
         ports = {"grpc_port": self.grpc_port, "http_port": self.http_port, "public_port": self.public_port}
         self._started = True
@@ -169,7 +175,8 @@ class RunningService(Generic[S]):
         """Started, its background loops running, NATS connected and Postgres answering."""
         if self._resources is None or self._stopping or not self._started:
             return False
-        if self._relay is None or not self._relay.alive or not all(c.alive for c in self._consumers):
+        loops_alive = all(c.alive for c in self._consumers) and not any(w.done() for w in self._workers)
+        if self._relay is None or not self._relay.alive or not loops_alive:
             log.error("a background loop has ended: not ready")
             return False
         if not self._resources.bus.nc.is_connected:
@@ -200,6 +207,9 @@ class RunningService(Generic[S]):
         if self._housekeeping is not None:
             self._housekeeping.cancel()
         await asyncio.gather(*(c.stop(grace) for c in self._consumers))
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         if self._relay is not None:
             await self._relay.stop()
         if self._grpc is not None:

@@ -19,6 +19,7 @@ class GatewaySettings(ServiceSettings):
     transcription_target: str = "127.0.0.1:17020"
     pose_target: str = "127.0.0.1:17030"
     render_target: str = "127.0.0.1:17050"
+    notify_target: str = "127.0.0.1:17060"
     # Deadline of calls to internal services; uploads stream for as long as they take.
     internal_call_timeout_s: float = Field(default=60.0, gt=0)
 

@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import grpc
 
 from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
+from reelforge.notify.v1.notify_pb2_grpc import NotifyStub
 from reelforge.pose.v1.pose_pb2_grpc import PoseStub
 from reelforge.render.v1.render_pb2_grpc import RenderStub
 from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
@@ -71,6 +72,11 @@ class RenderClient(ServiceClient[RenderStub]):
         super().__init__("render", RenderStub, target, timeout_s)
 
 
+class NotifyClient(ServiceClient[NotifyStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("notify", NotifyStub, target, timeout_s)
+
+
 @dataclass(frozen=True)
 class InternalClients:
     """A client of each internal service the gateway calls."""
@@ -79,6 +85,7 @@ class InternalClients:
     transcription: TranscriptionClient
     pose: PoseClient
     render: RenderClient
+    notify: NotifyClient
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> InternalClients:
@@ -88,8 +95,9 @@ class InternalClients:
             transcription=TranscriptionClient(settings.transcription_target, timeout),
             pose=PoseClient(settings.pose_target, timeout),
             render=RenderClient(settings.render_target, timeout),
+            notify=NotifyClient(settings.notify_target, timeout),
         )
 
     async def close(self) -> None:
-        for client in (self.ingest, self.transcription, self.pose, self.render):
+        for client in (self.ingest, self.transcription, self.pose, self.render, self.notify):
             await client.close()

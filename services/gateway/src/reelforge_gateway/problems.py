@@ -40,7 +40,7 @@ CODES: dict[str, tuple[int, str]] = {
     "media_too_long": (422, "The media is longer than the service accepts"),
     "upload_too_large": (413, "The upload exceeds the tenant's upload size quota"),
     "upload_incomplete": (409, "Some parts of the multipart upload are missing"),
-    "url_forbidden": (422, "The URL's scheme or address may not be imported"),
+    "url_forbidden": (422, "The URL's scheme or address may not be reached (URL imports, webhook endpoints)"),
     "url_unresolvable": (422, "The URL's host name does not exist"),
     "url_fetch_failed": (502, "The URL could not be downloaded"),
     "processing_failed": (500, "Processing failed repeatedly"),
@@ -56,6 +56,8 @@ CODES: dict[str, tuple[int, str]] = {
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
     # Clip jobs.
     "asset_failed": (409, "The asset failed to ingest; see its error"),
+    # Notifications.
+    "email_not_configured": (409, "This deployment sends no email (no SMTP server is configured)"),
     # Quotas and limits.
     "duration_quota_exceeded": (422, "The media is longer than the tenant's per-asset duration quota"),
     "concurrent_jobs_exceeded": (429, "The tenant has as many jobs running as its quota allows"),

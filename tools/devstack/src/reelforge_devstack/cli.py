@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
 import shutil
 import sys
+
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from reelforge_devstack.components import MissingPrerequisiteError
 from reelforge_devstack.layout import StackLayout
 from reelforge_devstack.stack import Stack
+from reelforge_devstack.webhook_receiver import Received, WebhookReceiver
 
 
 def _prerequisites() -> None:
     if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
         raise MissingPrerequisiteError("ffmpeg not found: apt-get install ffmpeg (or run `make setup` as root)")
+
+
+def _print_delivery(request: Received, secret: str | None) -> None:
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        body = {}
+    data = body.get("data", {}) if isinstance(body, dict) else {}
+    verdict = "unsigned check"
+    if secret:
+        try:
+            Webhook(secret).verify(request.body, request.headers)
+            verdict = "signature ok"
+        except WebhookVerificationError as exc:
+            verdict = f"SIGNATURE BAD ({exc})"
+    what = f"{body.get('type', '?')} {data.get('kind', '')} {data.get('job_id', '')} {data.get('stage', '')}"
+    print(f"{request.headers.get('webhook-id', '-')}  {what.strip()}  [{verdict}]", flush=True)
+
+
+async def _receive(host: str, port: int, secret: str | None) -> None:
+    async with WebhookReceiver(host, port) as receiver:
+        receiver.on_request = lambda request: _print_delivery(request, secret)
+        print(f"receiving webhooks on {receiver.url}/ (Ctrl-C to stop)", flush=True)
+        await asyncio.Event().wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("down", help="stop everything `up` started")
     commands.add_parser("status", help="show each component and whether it is healthy")
     commands.add_parser("destroy", help="stop everything and delete .stack/ (all local data)")
+    receive = commands.add_parser(
+        "webhook-receiver", help="print the webhooks sent to a local URL, checking signatures"
+    )
+    receive.add_argument("--host", default="127.0.0.1")
+    receive.add_argument("--port", type=int, default=17099)
+    receive.add_argument("--secret", help="the endpoint's whsec_ secret: verify each signature")
     args = parser.parse_args(argv)
+    if args.command == "webhook-receiver":
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_receive(args.host, args.port, args.secret))
+        return 0
 
     try:
         stack = Stack(StackLayout.discover())

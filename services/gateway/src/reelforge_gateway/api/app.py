@@ -20,6 +20,7 @@ from reelforge_gateway.api import (
     quotas,
     transcriptions,
     uploads,
+    webhooks,
 )
 from reelforge_gateway.api.admission import Admission
 from reelforge_gateway.config import GatewaySettings
@@ -66,6 +67,7 @@ def create_app(
         transcriptions.router,
         pose.router,
         clip_jobs.router,
+        webhooks.router,
         keys.router,
         quotas.router,
         admin.router,

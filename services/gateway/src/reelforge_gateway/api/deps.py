@@ -14,7 +14,14 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
-from reelforge_gateway.internal import IngestClient, InternalClients, PoseClient, RenderClient, TranscriptionClient
+from reelforge_gateway.internal import (
+    IngestClient,
+    InternalClients,
+    NotifyClient,
+    PoseClient,
+    RenderClient,
+    TranscriptionClient,
+)
 from reelforge_gateway.keys import Scope, is_operator, parse_token, secret_matches
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
@@ -120,6 +127,13 @@ async def _render(request: Request) -> RenderClient:
 
 
 Render = Annotated[RenderClient, Depends(_render)]
+
+
+async def _notify(request: Request) -> NotifyClient:
+    return _clients(request).notify
+
+
+Notify = Annotated[NotifyClient, Depends(_notify)]
 
 
 async def _all_clients(request: Request) -> InternalClients:

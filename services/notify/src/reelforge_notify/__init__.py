@@ -1,0 +1,1 @@
+"""The notify service: signed webhooks and job emails for every job event."""

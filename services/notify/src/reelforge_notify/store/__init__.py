@@ -1,0 +1,1 @@
+"""The notify schema: endpoints and their secrets, messages, deliveries and attempts, email."""
