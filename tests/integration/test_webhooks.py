@@ -14,7 +14,7 @@ import pytest
 from conftest import WITH_NOTIFY, Platform
 from media_corpus import LECTURE
 from reelforge_notify.config import RETRY_DELAYS_S
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 from support import wait_for
 from test_assets import upload
 
@@ -261,3 +261,27 @@ async def test_replays_deliver_failed_messages_again_with_the_same_id(platform: 
         assert response.json() == {"replayed": 1}
         await wait_for_deliveries(platform, auth, webhook["id"], "succeeded", 2)
     assert receiver.received[-1].headers["webhook-id"] != failed["message_id"]
+
+
+@pytest.mark.parametrize("platform", [{"notify": {"secret_grace_s": 1.5}}], indirect=True)
+async def test_a_rotated_secret_signs_beside_the_new_one_until_its_grace_ends(platform: Platform) -> None:
+    _, auth = await platform.tenant("acme")
+    async with WebhookReceiver(RECEIVER_HOST) as receiver:
+        webhook = await create_webhook(platform, auth, receiver.url)
+        rotated = await platform.api.post(f"/v1/webhooks/{webhook['id']}/rotate-secret", headers=auth)
+        assert rotated.status_code == 201, rotated.text
+        new = rotated.json()["secret"]
+        assert new != webhook["secret"]
+        assert (await platform.api.post(f"/v1/webhooks/{webhook['id']}/test", headers=auth)).status_code == 202
+        [during] = await receiver.wait_for(1)
+        await asyncio.sleep(1.6)
+        assert (await platform.api.post(f"/v1/webhooks/{webhook['id']}/test", headers=auth)).status_code == 202
+        after = (await receiver.wait_for(2))[1]
+    assert body_of(during)["type"] == "webhook.test"
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (webhook["secret"], new):
+        Webhook(secret).verify(during.body, during.headers)
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
+    Webhook(new).verify(after.body, after.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhook["secret"]).verify(after.body, after.headers)

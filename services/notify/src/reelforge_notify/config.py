@@ -30,7 +30,8 @@ class NotifySettings(ServiceSettings):
     max_retry_after_s: float = Field(default=36000.0, gt=0)
     # An endpoint that failed every delivery for this long is disabled, and the tenant told.
     disable_failing_after_s: float = Field(default=5 * 86400.0, gt=0)
-    # Every duration above is multiplied by this: tests run the schedule on a scaled clock.
+    # The retry delays, Retry-After and disable_failing_after_s are multiplied
+    # by this (leases and timeouts are not): tests run the schedule on a scaled clock.
     time_scale: float = Field(default=1.0, gt=0, le=1)
     # How long a rotated-out signing secret still signs.
     secret_grace_s: float = Field(default=86400.0, ge=0)

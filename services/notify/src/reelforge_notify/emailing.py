@@ -91,7 +91,7 @@ class Mailer:
         self._sent = metrics.counter("emails_total", "Emails by outcome", ["outcome"])
 
     async def claim(self, limit: int) -> list[EmailClaim]:
-        return await emails.claim(self._db.pool, limit=limit, lease_s=self._schedule.scaled(self.lease_s))
+        return await emails.claim(self._db.pool, limit=limit, lease_s=self.lease_s)
 
     async def next_due_in(self) -> float | None:
         return await emails.next_due_in(self._db.pool)

@@ -42,7 +42,7 @@ async def build(resources: Resources[NotifySettings]) -> Components:
         schedule,
         postman,
         metrics,
-        lease_s=schedule.scaled(settings.delivery_lease_s),
+        lease_s=settings.delivery_lease_s,
         disable_failing_after_s=settings.disable_failing_after_s,
     )
     mailer = Mailer(settings, db, schedule, metrics)

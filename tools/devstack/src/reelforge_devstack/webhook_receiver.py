@@ -50,7 +50,8 @@ class WebhookReceiver:
         self.on_request: Callable[[Received], None] | None = None
         self._server: asyncio.Server | None = None
         self._arrived = asyncio.Condition()
-        self._connections: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._closing = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -64,9 +65,9 @@ class WebhookReceiver:
     async def __aexit__(self, *_: object) -> None:
         if self._server is not None:
             self._server.close()
-            for connection in self._connections:
-                connection.cancel()
-            await asyncio.gather(*self._connections, return_exceptions=True)
+            self._closing.set()  # hanging answers end
+            for writer in self._writers:
+                writer.close()
             await self._server.wait_closed()
 
     async def wait_for(self, count: int, timeout_s: float = 30.0) -> list[Received]:
@@ -76,9 +77,7 @@ class WebhookReceiver:
         return list(self.received)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._connections.add(task)
+        self._writers.add(writer)
         try:
             while request := await _read_request(reader):
                 async with self._arrived:
@@ -88,7 +87,8 @@ class WebhookReceiver:
                     self.on_request(request)
                 reply = self.replies.pop(0) if self.replies else self.default
                 if reply.hang:
-                    await asyncio.Event().wait()
+                    await self._closing.wait()
+                    return
                 reason = _REASONS.get(reply.status, "Status")
                 headers = {"Content-Length": "0", **reply.headers}
                 head = f"HTTP/1.1 {reply.status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
@@ -97,7 +97,7 @@ class WebhookReceiver:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass
         finally:
-            self._connections.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
