@@ -179,6 +179,8 @@ WITH_POSE: dict[str, dict[str, object]] = {"pose": {}}
 WITH_CLIPS: dict[str, dict[str, object]] = {"transcription": {}, "pose": {}, "render": {}}
 # Webhooks and email; webhook receivers in tests listen on 127.0.0.2.
 WITH_NOTIFY: dict[str, dict[str, object]] = {"notify": {}}
+# Every service: the whole API answers.
+WITH_EVERYTHING: dict[str, dict[str, object]] = {**WITH_CLIPS, **WITH_NOTIFY}
 
 
 @pytest.fixture

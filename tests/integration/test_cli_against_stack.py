@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_CLIPS, WITH_POSE, WITH_TRANSCRIPTION, Platform
+from conftest import OPERATOR_TOKEN, WITH_EVERYTHING, WITH_POSE, WITH_TRANSCRIPTION, Platform
 from media_corpus import LECTURE, POSE, SPEECH
+from standardwebhooks import Webhook
+
+from reelforge_devstack.webhook_receiver import WebhookReceiver
 
 REELFORGE = str(Path(sys.executable).parent / "reelforge")
 
@@ -129,16 +132,29 @@ async def test_pose_and_compare_upload_videos_and_print_the_analysis_and_the_sco
     assert err.strip().splitlines()[-1].startswith("error: not_found")
 
 
-@pytest.mark.parametrize("platform", [WITH_CLIPS], indirect=True)
+@pytest.mark.parametrize("platform", [WITH_EVERYTHING], indirect=True)
 async def test_clip_uploads_a_talk_and_downloads_its_clips_as_make_demo_does(
     platform: Platform, tmp_path: Path
 ) -> None:
     _tenant, auth = await platform.tenant("demo")
     token = auth["Authorization"].removeprefix("Bearer ")
     out = tmp_path / "clips"
-    args = ("clip", str(LECTURE), "--count", "3", "--aspect", "9:16", "--min", "5", "--max", "15", "-o", str(out))
-    code, printed, err = await cli(platform, *args, "--json", api_key=token, timeout_s=600)
-    assert code == 0, err
+    async with WebhookReceiver("127.0.0.2") as receiver:
+        code, printed, err = await cli(
+            platform, "webhooks", "create", receiver.url, "--event", "job.succeeded", "--json", api_key=token
+        )
+        assert code == 0, err
+        secret = json.loads(printed)["secret"]
+        args = ("clip", str(LECTURE), "--count", "3", "--aspect", "9:16", "--min", "5", "--max", "15", "-o", str(out))
+        code, printed, err = await cli(platform, *args, "--json", api_key=token, timeout_s=600)
+        assert code == 0, err
+        clip_job = json.loads(printed)
+        arrived = [Webhook(secret).verify(r.body, r.headers) for r in await receiver.wait_for(4)]
+    # The upload's ingest, the transcription and pose analysis it asked for, and the clip job itself.
+    succeeded = {m["data"]["kind"]: m["data"] for m in arrived}
+    assert set(succeeded) == {"ingest", "transcription", "pose", "clipjob"}
+    assert {m["type"] for m in arrived} == {"job.succeeded"}
+    assert succeeded["clipjob"]["job_id"] == clip_job["job_id"]
     manifest = json.loads((out / "clips.json").read_text())
     assert json.loads(printed) == manifest
     assert manifest["status"] == "completed"

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_CLIPS, Platform
+from conftest import OPERATOR_TOKEN, WITH_EVERYTHING, Platform
 
 # Every route answers, the ones that call the transcription, pose and render services included.
-pytestmark = pytest.mark.parametrize("platform", [WITH_CLIPS], indirect=True)
+pytestmark = pytest.mark.parametrize("platform", [WITH_EVERYTHING], indirect=True)
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 

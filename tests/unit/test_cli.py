@@ -89,8 +89,7 @@ class Fake:
         return self.handler(request)
 
 
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str | None]:
+def cli_env(tmp_path: Path) -> dict[str, str | None]:
     """A clean environment: no key, a private config file, a wide terminal."""
     return {
         "REELFORGE_API_URL": "http://api.test",
@@ -100,6 +99,11 @@ def env(tmp_path: Path) -> dict[str, str | None]:
         "REELFORGE_OPERATOR_TOKEN": None,
         "COLUMNS": "200",
     }
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str | None]:
+    return cli_env(tmp_path)
 
 
 def run(fake: Handler, args: list[str], env: dict[str, str | None], *, input: str | None = None) -> Result:

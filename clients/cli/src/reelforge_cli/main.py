@@ -9,7 +9,20 @@ from typing import Annotated
 import httpx
 import typer
 
-from reelforge_cli.commands import admin, assets, clip, jobs, keys, login, pose, quotas, transcribe, upload
+from reelforge_cli.commands import (
+    admin,
+    assets,
+    clip,
+    email,
+    jobs,
+    keys,
+    login,
+    pose,
+    quotas,
+    transcribe,
+    upload,
+    webhooks,
+)
 from reelforge_cli.context import AppState, GlobalOptions
 from reelforge_sdk import RetryPolicy
 
@@ -24,7 +37,7 @@ def create_app(
     cli = typer.Typer(
         name="reelforge",
         help="Upload media to Reelforge, cut it into clips, transcribe it, analyse and compare movement, "
-        "follow its jobs, "
+        "follow its jobs, receive them as signed webhooks, "
         "and administer tenants, keys and quotas.",
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
@@ -50,9 +63,11 @@ def create_app(
     cli.command("compare")(pose.compare)
     cli.command("clip")(clip.clip)
     cli.command("quotas")(quotas.quotas)
+    cli.command("email")(email.email)
     cli.add_typer(assets.app, name="assets")
     cli.add_typer(jobs.app, name="jobs")
     cli.add_typer(keys.app, name="keys")
+    cli.add_typer(webhooks.app, name="webhooks")
     cli.add_typer(admin.app, name="admin")
     return cli
 

@@ -25,6 +25,7 @@ from reelforge_sdk import (
     Tenant,
     TenantWithKey,
 )
+from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
 STATUS_STYLES = {
     "ready": "green",
@@ -35,6 +36,9 @@ STATUS_STYLES = {
     "importing": "yellow",
     "uploading": "yellow",
     "queued": "cyan",
+    "pending": "yellow",
+    "enabled": "green",
+    "on": "green",
 }
 
 
@@ -268,3 +272,84 @@ def clips_table(job: ClipJob, folder: Path) -> RenderableType:
             str(folder / f"clip-{clip.index + 1:02d}.mp4"),
         )
     return Panel(table, title=f"clip job {job.id}", title_align="left")
+
+
+def _filters(values: Sequence[str]) -> str:
+    return ", ".join(values) if values else "all"
+
+
+def webhook_panel(webhook: Webhook) -> RenderableType:
+    state = Text("enabled", style="green") if webhook.enabled else Text(f"disabled ({webhook.disabled_reason})", "red")
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("url", webhook.url),
+        ("description", webhook.description),
+        ("events", _filters(webhook.event_types)),
+        ("job kinds", _filters(webhook.job_kinds)),
+        ("state", state),
+        ("failing since", when(webhook.failing_since) if webhook.failing_since else None),
+        ("created", when(webhook.created_at)),
+    ]
+    if webhook.secret:
+        rows.append(("secret", Text(webhook.secret, style="bold yellow")))
+    panel = Panel(_fields(rows), title=f"webhook {webhook.id}", title_align="left", expand=False)
+    if not webhook.secret:
+        return panel
+    note = "The secret is shown only once: verify each delivery's webhook-signature with it."
+    return Group(panel, Text(note, style="yellow"))
+
+
+def webhooks_table(webhooks: Sequence[Webhook], next_cursor: str | None = None) -> RenderableType:
+    table = _table("id", "url", "events", "state", "created")
+    for webhook in webhooks:
+        state = status_text("enabled") if webhook.enabled else Text(f"disabled ({webhook.disabled_reason})", "red")
+        table.add_row(webhook.id, webhook.url, _filters(webhook.event_types), state, when(webhook.created_at))
+    return _with_cursor(table, len(webhooks), "webhook", next_cursor)
+
+
+def deliveries_table(deliveries: Sequence[Delivery], next_cursor: str | None = None) -> RenderableType:
+    table = _table("id", "event", "status", "attempts", "last answer", "next attempt", "created")
+    for delivery in deliveries:
+        answer = str(delivery.last_status_code or delivery.last_error or "-")
+        table.add_row(
+            delivery.id,
+            delivery.event_type,
+            status_text(delivery.status),
+            str(delivery.attempts),
+            answer,
+            when(delivery.next_attempt_at),
+            when(delivery.created_at),
+        )
+    return _with_cursor(table, len(deliveries), "delivery", next_cursor)
+
+
+def delivery_panel(delivery: Delivery) -> RenderableType:
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("webhook-id", delivery.message_id),
+        ("event", delivery.event_type),
+        ("status", status_text(delivery.status)),
+        ("attempts", str(delivery.attempts)),
+        ("next attempt", when(delivery.next_attempt_at) if delivery.next_attempt_at else None),
+    ]
+    panel = Panel(_fields(rows), title=f"delivery {delivery.id}", title_align="left", expand=False)
+    if not delivery.attempt_log:
+        return panel
+    attempts = _table("attempt", "at", "status", "latency", "error")
+    for attempt in delivery.attempt_log:
+        attempts.add_row(
+            str(attempt.attempt),
+            when(attempt.started_at),
+            str(attempt.status_code or "-"),
+            f"{attempt.latency_ms:.0f} ms",
+            attempt.error or "",
+        )
+    return Group(panel, attempts)
+
+
+def email_settings(settings: EmailSettings) -> RenderableType:
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("job emails", status_text("on") if settings.enabled else Text("off", style="dim")),
+        ("address", settings.address or "-"),
+        ("events", _filters(settings.event_types)),
+        ("job kinds", _filters(settings.job_kinds)),
+    ]
+    return Panel(_fields(rows), title="email notifications", title_align="left", expand=False)

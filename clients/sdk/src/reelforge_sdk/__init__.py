@@ -32,10 +32,12 @@ from reelforge_sdk.pose import Comparison, ComparisonSegment, Feedback, PoseAnal
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
+from reelforge_sdk.webhooks import EVENT_TYPES, Delivery, DeliveryAttempt, EmailSettings, Webhook, verify_webhook
 
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_MULTIPART_THRESHOLD",
+    "EVENT_TYPES",
     "QUOTA_NAMES",
     "TRANSCRIPT_FORMATS",
     "ApiKey",
@@ -46,7 +48,10 @@ __all__ = [
     "ClipJob",
     "Comparison",
     "ComparisonSegment",
+    "Delivery",
+    "DeliveryAttempt",
     "DownloadLink",
+    "EmailSettings",
     "ErrorInfo",
     "Feedback",
     "Job",
@@ -70,6 +75,8 @@ __all__ = [
     "UploadPart",
     "UploadedPart",
     "Usage",
+    "Webhook",
     "asset_failed",
     "job_failed",
+    "verify_webhook",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from reelforge_sdk.uploads import (
 )
 from reelforge_sdk.waiting import AssetWait
 from reelforge_sdk.watch import JobWatch
+from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
 T = TypeVar("T")
 
@@ -400,6 +402,66 @@ class AsyncClient:
         self, *, asset_id: str | None = None, limit: int | None = None, cursor: str | None = None
     ) -> Page[Comparison]:
         return await self._send(endpoints.list_comparisons(asset_id, limit, cursor))
+
+    # Webhooks and email notifications
+
+    async def create_webhook(
+        self,
+        url: str,
+        *,
+        event_types: Sequence[str] = (),
+        job_kinds: Sequence[str] = (),
+        description: str = "",
+        idempotency_key: str | None = None,
+    ) -> Webhook:
+        """Register an endpoint (empty filters: every event type, every job kind);
+        the answer's ``secret`` is shown this once."""
+        return await self._send(endpoints.create_webhook(url, event_types, job_kinds, description, idempotency_key))
+
+    async def list_webhooks(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Webhook]:
+        return await self._send(endpoints.list_webhooks(limit, cursor))
+
+    async def get_webhook(self, webhook_id: str) -> Webhook:
+        return await self._send(endpoints.get_webhook(webhook_id))
+
+    async def update_webhook(self, webhook_id: str, **changes: Any) -> Webhook:
+        """Change ``url``, ``description``, ``event_types``, ``job_kinds`` or ``enabled``."""
+        return await self._send(endpoints.update_webhook(webhook_id, changes))
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        await self._send(endpoints.delete_webhook(webhook_id))
+
+    async def rotate_webhook_secret(self, webhook_id: str, *, idempotency_key: str | None = None) -> Webhook:
+        """A new secret (in the answer); the old one keeps signing for 24 hours."""
+        return await self._send(endpoints.rotate_webhook_secret(webhook_id, idempotency_key))
+
+    async def test_webhook(self, webhook_id: str, *, idempotency_key: str | None = None) -> Delivery:
+        return await self._send(endpoints.test_webhook(webhook_id, idempotency_key))
+
+    async def list_deliveries(
+        self, webhook_id: str, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Delivery]:
+        return await self._send(endpoints.list_deliveries(webhook_id, status, limit, cursor))
+
+    async def get_delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return await self._send(endpoints.get_delivery(webhook_id, delivery_id))
+
+    async def replay_delivery(
+        self, webhook_id: str, delivery_id: str, *, idempotency_key: str | None = None
+    ) -> Delivery:
+        return await self._send(endpoints.replay_delivery(webhook_id, delivery_id, idempotency_key))
+
+    async def replay_failed(self, webhook_id: str, since: datetime, *, idempotency_key: str | None = None) -> int:
+        """Deliver again every failed message since ``since``; returns how many."""
+        return await self._send(endpoints.replay_failed(webhook_id, since, idempotency_key))
+
+    async def get_email_settings(self) -> EmailSettings:
+        return await self._send(endpoints.get_email_settings())
+
+    async def set_email_settings(
+        self, address: str, *, enabled: bool = True, event_types: Sequence[str] = (), job_kinds: Sequence[str] = ()
+    ) -> EmailSettings:
+        return await self._send(endpoints.put_email_settings(address, enabled, event_types, job_kinds))
 
     # Transport
 

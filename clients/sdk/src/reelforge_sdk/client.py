@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from reelforge_sdk.uploads import (
 )
 from reelforge_sdk.waiting import AssetWait
 from reelforge_sdk.watch import JobWatch
+from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
 T = TypeVar("T")
 
@@ -456,6 +458,64 @@ class Client:
 
     def get_clip_job(self, clip_job_id: str) -> ClipJob:
         return self._send(endpoints.get_clip_job(clip_job_id))
+
+    # Webhooks and email notifications
+
+    def create_webhook(
+        self,
+        url: str,
+        *,
+        event_types: Sequence[str] = (),
+        job_kinds: Sequence[str] = (),
+        description: str = "",
+        idempotency_key: str | None = None,
+    ) -> Webhook:
+        """Register an endpoint (empty filters: every event type, every job kind);
+        the answer's ``secret`` is shown this once."""
+        return self._send(endpoints.create_webhook(url, event_types, job_kinds, description, idempotency_key))
+
+    def list_webhooks(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Webhook]:
+        return self._send(endpoints.list_webhooks(limit, cursor))
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        return self._send(endpoints.get_webhook(webhook_id))
+
+    def update_webhook(self, webhook_id: str, **changes: Any) -> Webhook:
+        """Change ``url``, ``description``, ``event_types``, ``job_kinds`` or ``enabled``."""
+        return self._send(endpoints.update_webhook(webhook_id, changes))
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._send(endpoints.delete_webhook(webhook_id))
+
+    def rotate_webhook_secret(self, webhook_id: str, *, idempotency_key: str | None = None) -> Webhook:
+        """A new secret (in the answer); the old one keeps signing for 24 hours."""
+        return self._send(endpoints.rotate_webhook_secret(webhook_id, idempotency_key))
+
+    def test_webhook(self, webhook_id: str, *, idempotency_key: str | None = None) -> Delivery:
+        return self._send(endpoints.test_webhook(webhook_id, idempotency_key))
+
+    def list_deliveries(
+        self, webhook_id: str, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> Page[Delivery]:
+        return self._send(endpoints.list_deliveries(webhook_id, status, limit, cursor))
+
+    def get_delivery(self, webhook_id: str, delivery_id: str) -> Delivery:
+        return self._send(endpoints.get_delivery(webhook_id, delivery_id))
+
+    def replay_delivery(self, webhook_id: str, delivery_id: str, *, idempotency_key: str | None = None) -> Delivery:
+        return self._send(endpoints.replay_delivery(webhook_id, delivery_id, idempotency_key))
+
+    def replay_failed(self, webhook_id: str, since: datetime, *, idempotency_key: str | None = None) -> int:
+        """Deliver again every failed message since ``since``; returns how many."""
+        return self._send(endpoints.replay_failed(webhook_id, since, idempotency_key))
+
+    def get_email_settings(self) -> EmailSettings:
+        return self._send(endpoints.get_email_settings())
+
+    def set_email_settings(
+        self, address: str, *, enabled: bool = True, event_types: Sequence[str] = (), job_kinds: Sequence[str] = ()
+    ) -> EmailSettings:
+        return self._send(endpoints.put_email_settings(address, enabled, event_types, job_kinds))
 
     def _follow(self, job: Job, on_job: Callable[[Job], None] | None) -> Job:
         """Watch the job to its end; a failed one raises ``ReelforgeError`` with its code."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from reelforge_sdk.models import (
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
 from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
+from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
 EVENT_STREAM = "text/event-stream"
 
@@ -285,3 +287,74 @@ def create_clip_job(body: JSON, idempotency_key: str | None) -> Call[Job]:
 
 def get_clip_job(clip_job_id: str) -> Call[ClipJob]:
     return Call("GET", f"/v1/clip-jobs/{_id(clip_job_id)}", ClipJob.from_json)
+
+
+# Webhooks and email notifications
+
+
+def create_webhook(
+    url: str, event_types: Sequence[str], job_kinds: Sequence[str], description: str, idempotency_key: str | None
+) -> Call[Webhook]:
+    body: JSON = {"url": url, "event_types": list(event_types), "job_kinds": list(job_kinds)}
+    if description:
+        body["description"] = description
+    return post("/v1/webhooks", Webhook.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_webhooks(limit: int | None, cursor: str | None) -> Call[Page[Webhook]]:
+    params = {name: value for name, value in (("limit", limit), ("cursor", cursor)) if value}
+    return Call("GET", "/v1/webhooks", Page.parser(Webhook.from_json), params=params)
+
+
+def get_webhook(webhook_id: str) -> Call[Webhook]:
+    return Call("GET", f"/v1/webhooks/{_id(webhook_id)}", Webhook.from_json)
+
+
+def update_webhook(webhook_id: str, changes: Mapping[str, Any]) -> Call[Webhook]:
+    return Call("PATCH", f"/v1/webhooks/{_id(webhook_id)}", Webhook.from_json, json=dict(changes))
+
+
+def delete_webhook(webhook_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/webhooks/{_id(webhook_id)}", _nothing)
+
+
+def rotate_webhook_secret(webhook_id: str, idempotency_key: str | None) -> Call[Webhook]:
+    return post(f"/v1/webhooks/{_id(webhook_id)}/rotate-secret", Webhook.from_json, idempotency_key=idempotency_key)
+
+
+def test_webhook(webhook_id: str, idempotency_key: str | None) -> Call[Delivery]:
+    return post(f"/v1/webhooks/{_id(webhook_id)}/test", Delivery.from_json, idempotency_key=idempotency_key)
+
+
+def list_deliveries(webhook_id: str, status: str | None, limit: int | None, cursor: str | None) -> Call[Page[Delivery]]:
+    params = {n: v for n, v in (("status", status), ("limit", limit), ("cursor", cursor)) if v}
+    return Call("GET", f"/v1/webhooks/{_id(webhook_id)}/deliveries", Page.parser(Delivery.from_json), params=params)
+
+
+def get_delivery(webhook_id: str, delivery_id: str) -> Call[Delivery]:
+    return Call("GET", f"/v1/webhooks/{_id(webhook_id)}/deliveries/{_id(delivery_id)}", Delivery.from_json)
+
+
+def replay_delivery(webhook_id: str, delivery_id: str, idempotency_key: str | None) -> Call[Delivery]:
+    path = f"/v1/webhooks/{_id(webhook_id)}/deliveries/{_id(delivery_id)}/replay"
+    return post(path, Delivery.from_json, idempotency_key=idempotency_key)
+
+
+def replay_failed(webhook_id: str, since: datetime, idempotency_key: str | None) -> Call[int]:
+    return post(
+        f"/v1/webhooks/{_id(webhook_id)}/replay",
+        lambda data: int(data["replayed"]),
+        json={"since": since.isoformat()},
+        idempotency_key=idempotency_key,
+    )
+
+
+def get_email_settings() -> Call[EmailSettings]:
+    return Call("GET", "/v1/notifications/email", EmailSettings.from_json)
+
+
+def put_email_settings(
+    address: str, enabled: bool, event_types: Sequence[str], job_kinds: Sequence[str]
+) -> Call[EmailSettings]:
+    body = {"address": address, "enabled": enabled, "event_types": list(event_types), "job_kinds": list(job_kinds)}
+    return Call("PUT", "/v1/notifications/email", EmailSettings.from_json, json=body)

@@ -39,9 +39,16 @@ def _print_delivery(request: Received, secret: str | None) -> None:
     print(f"{request.headers.get('webhook-id', '-')}  {what.strip()}  [{verdict}]", flush=True)
 
 
-async def _receive(host: str, port: int, secret: str | None) -> None:
+def _print_arrival(request: Received) -> None:
+    print(f"{request.at:.6f} {request.headers.get('webhook-id', '-')}", flush=True)
+
+
+async def _receive(host: str, port: int, secret: str | None, timestamps: bool) -> None:
     async with WebhookReceiver(host, port) as receiver:
-        receiver.on_request = lambda request: _print_delivery(request, secret)
+        if timestamps:
+            receiver.on_request = _print_arrival
+        else:
+            receiver.on_request = lambda request: _print_delivery(request, secret)
         print(f"receiving webhooks on {receiver.url}/ (Ctrl-C to stop)", flush=True)
         await asyncio.Event().wait()
 
@@ -60,10 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     receive.add_argument("--host", default="127.0.0.1")
     receive.add_argument("--port", type=int, default=17099)
     receive.add_argument("--secret", help="the endpoint's whsec_ secret: verify each signature")
+    receive.add_argument(
+        "--timestamps", action="store_true", help="print only '<arrival unix time> <webhook-id>' per request"
+    )
     args = parser.parse_args(argv)
     if args.command == "webhook-receiver":
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_receive(args.host, args.port, args.secret))
+            asyncio.run(_receive(args.host, args.port, args.secret, args.timestamps))
         return 0
 
     try:

@@ -119,6 +119,14 @@ class NatsServer:
         self.daemon.kill()
 
 
+# Settings the local stack gives a service unless the caller's environment says otherwise.
+LOCAL_DEFAULTS = {
+    # Local webhook receivers listen on 127.0.0.2 (`reelforge-stack webhook-receiver
+    # --host 127.0.0.2`); the rest of loopback, private and metadata ranges stay refused.
+    "notify": {"REELFORGE_WEBHOOK_ALLOW_NETWORKS": '["127.0.0.2/32"]'},
+}
+
+
 class ServiceProcess:
     """One Reelforge service run from its console script."""
 
@@ -149,6 +157,7 @@ class ServiceProcess:
         if running_and_healthy(self.daemon, self.healthy):
             return
         env = {
+            **LOCAL_DEFAULTS.get(self.name, {}),
             **os.environ,
             **read_env_file(self.layout.env_file),
             "REELFORGE_GRPC_PORT": str(self.grpc_port),
