@@ -2,8 +2,9 @@
 
     python bench/notify.py [--events 2000] [--rate 100] [--seconds 10]
 
-Each path turns job events published on JetStream into signed (Standard
-Webhooks) POSTs to a local receiver. Ours is the notify service as it runs
+Each path turns jobs' changes (``job.changed``, as the gateway announces
+them) published on JetStream into signed (Standard Webhooks) POSTs to a local
+receiver (its own process). Ours is the notify service as it runs
 (in-process, its own bus prefix and schema on the local stack): the event's
 inbox record, the message and its delivery committed to Postgres, then the
 leased delivery queue signs, POSTs and logs the attempt. The baseline is the
@@ -40,7 +41,7 @@ from reelforge_notify.main import DEFINITION as NOTIFY
 from reelforge_notify.signing import new_secret
 from standardwebhooks import Webhook
 
-from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted
+from reelforge.events.v1.jobs_pb2 import JobChanged
 from reelforge.notify.v1 import notify_pb2
 from reelforge.notify.v1.notify_pb2_grpc import NotifyStub
 from reelforge_common.bus import new_envelope
@@ -142,12 +143,14 @@ def _free_port() -> int:
 
 
 def _event(event_id: str) -> bytes:
+    """A job's change as the gateway announces it."""
+    change = JobChanged(job_id=f"job-{event_id}", kind="clipjob", status="succeeded", stage="done", progress=1.0)
     envelope = new_envelope(
-        event_type="transcription.completed",
+        event_type="job.changed",
         tenant_id=TENANT,
-        payload=TranscriptionCompleted(),
+        payload=change,
         producer="bench",
-        correlation_id=f"job-{event_id}",
+        correlation_id=change.job_id,
         event_id=event_id,
     )
     return envelope.SerializeToString()
@@ -174,7 +177,7 @@ async def run_ours(env: dict[str, str], args: argparse.Namespace) -> tuple[Phase
             request = notify_pb2.CreateEndpointRequest(tenant_id=TENANT, url=receiver.url)
             await NotifyStub(channel).CreateEndpoint(request)
             await channel.close()
-            subject = event_subject(prefix, "transcription.completed", TENANT)
+            subject = event_subject(prefix, "job.changed", TENANT)
 
             async def publish(event_id: str) -> None:
                 await bus.js.publish(subject, _event(event_id), headers={"Nats-Msg-Id": event_id})
@@ -197,7 +200,7 @@ async def run_bare(env: dict[str, str], args: argparse.Namespace) -> tuple[Phase
     js = nc.jetstream()
     for spec in default_streams(prefix):
         await ensure_stream(js, spec)
-    subject = event_subject(prefix, "transcription.completed", TENANT)
+    subject = event_subject(prefix, "job.changed", TENANT)
     consumer = ConsumerConfig(durable_name="bare", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=10_000)
     subscription = await js.pull_subscribe(subject, durable="bare", stream=events_stream(prefix), config=consumer)
     signer = Webhook(new_secret())

@@ -21,8 +21,11 @@ from typing import Any
 import asyncpg
 import nats.errors
 
-from reelforge_common.bus import Bus
+from reelforge.events.v1.envelope_pb2 import Envelope
+from reelforge.events.v1.jobs_pb2 import JobChanged
+from reelforge_common.bus import Bus, new_envelope
 from reelforge_common.bus.subjects import check_tenant_id
+from reelforge_common.db import add_to_outbox
 from reelforge_common.job_events import TERMINAL
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.job_view import JobViews
@@ -68,6 +71,27 @@ class JobChange:
         return self.status in TERMINAL
 
 
+def _job_changed(row: dict[str, Any]) -> Envelope:
+    changed = JobChanged(
+        job_id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        stage=row["stage"] or "",
+        progress=row["progress"],
+        resource_id=row["resource_id"] or "",
+        error_code=row["error_code"] or "",
+        error_message=row["error_message"] or "",
+        version=row["version"],
+    )
+    return new_envelope(
+        event_type="job.changed",
+        tenant_id=row["tenant_id"],
+        payload=changed,
+        producer="gateway",
+        correlation_id=row["id"],
+    )
+
+
 class JobFeed:
     """Publishes the read model's changes and follows them per tenant."""
 
@@ -85,9 +109,13 @@ class JobFeed:
 
     async def apply(self, update: JobUpdate) -> dict[str, Any] | None:
         """Apply ``update`` to the read model and, if the row changed, tell
-        every replica; returns the changed row."""
-        async with self._pool.acquire() as conn:
-            row = await apply_update(conn, update)
+        every replica; returns the changed row. A change of the job's state
+        is announced (``job.changed``, for webhooks and emails) in the same
+        transaction."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            row, state_changed = await apply_update(conn, update)
+            if row is not None and state_changed:
+                await add_to_outbox(conn, _job_changed(row))
         if row is not None:
             await self._publish(row)
         return row

@@ -19,7 +19,7 @@ from reelforge_common.pagination import decode_cursor, encode_cursor
 from reelforge_common.safe_egress import AddressPolicy, ForbiddenTargetError, check_url
 from reelforge_notify.emailing import Postman
 from reelforge_notify.intake import Intake
-from reelforge_notify.messages import EMAIL_EVENT_TYPES, EVENT_TYPES, test_message
+from reelforge_notify.messages import EMAIL_EVENT_TYPES, EVENT_TYPES, webhook_test_message
 from reelforge_notify.signing import new_secret
 from reelforge_notify.store import deliveries, emails, endpoints
 from reelforge_notify.store.deliveries import DeliveryRow
@@ -284,7 +284,7 @@ class NotifyService(notify_pb2_grpc.NotifyServicer):
     @_refusing
     async def SendTest(self, request: notify_pb2.EndpointRef, context: grpc.aio.ServicerContext) -> notify_pb2.Delivery:
         endpoint = await self._endpoint(request.tenant_id, request.endpoint_id)
-        message = test_message(endpoint.id)
+        message = webhook_test_message(endpoint.id)
         async with self._db.transaction() as conn:
             await deliveries.add_message(conn, request.tenant_id, message)
             row = await deliveries.add(conn, request.tenant_id, endpoint.id, message)

@@ -1,11 +1,12 @@
-"""The webhook messages partners receive, made from job lifecycle events.
+"""The webhook messages partners receive, made from the jobs' public changes.
 
 Every message has the Standard Webhooks shape ``{"type", "timestamp",
-"data"}``. Job events become ``job.queued``, ``job.progress``,
-``job.succeeded`` and ``job.failed``, whose ``data`` is the job's state as the
-event announced it; ``GET /v1/jobs/{job_id}`` has the full job, with download
-links. The message id (the ``webhook-id`` header) derives from the event id,
-so a redelivered event makes the same message.
+"data"}``. Each ``job.changed`` (the gateway's read model moved, as ``GET
+/v1/jobs/{id}`` and its live stream show it) becomes ``job.queued``,
+``job.progress``, ``job.succeeded`` or ``job.failed``, whose ``data`` is the
+job's state; ``GET /v1/jobs/{job_id}`` adds the download links. The message
+id (the ``webhook-id`` header) derives from the event id, so a redelivered
+event makes the same message.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from google.protobuf import any_pb2
-
+from reelforge.events.v1.jobs_pb2 import JobChanged
 from reelforge_common.bus import Event
-from reelforge_common.job_events import JobState, JobStatus, job_kind, job_state
 
 JOB_EVENT_TYPES = ("job.queued", "job.progress", "job.succeeded", "job.failed")
 TEST_EVENT_TYPE = "webhook.test"
@@ -27,10 +26,10 @@ EVENT_TYPES = (*JOB_EVENT_TYPES, TEST_EVENT_TYPE)
 # Emails are sent for the end of a job only.
 EMAIL_EVENT_TYPES = ("job.succeeded", "job.failed")
 _TYPE_BY_STATUS = {
-    JobStatus.QUEUED: "job.queued",
-    JobStatus.RUNNING: "job.progress",
-    JobStatus.SUCCEEDED: "job.succeeded",
-    JobStatus.FAILED: "job.failed",
+    "queued": "job.queued",
+    "running": "job.progress",
+    "succeeded": "job.succeeded",
+    "failed": "job.failed",
 }
 
 
@@ -61,47 +60,23 @@ def _message(message_id: str, event_type: str, at: datetime, data: dict[str, Any
     )
 
 
-def _job_data(job_id: str, state: JobState) -> dict[str, Any]:
-    error = {"code": state.error_code, "message": state.error_message} if state.error_code else None
-    return {
-        "job_id": job_id,
-        "kind": state.kind,
-        "status": state.status.value,
-        "stage": state.stage,
-        "progress": state.progress,
-        "resource_id": state.resource_id,
-        "error": error,
+def job_message(event: Event[JobChanged]) -> Message:
+    """The message a job's change makes."""
+    job = event.payload
+    data = {
+        "job_id": job.job_id,
+        "kind": job.kind,
+        "status": job.status,
+        "stage": job.stage,
+        "progress": job.progress,
+        "resource_id": job.resource_id or None,
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
+        "version": job.version,
     }
+    event_type = _TYPE_BY_STATUS.get(job.status, "job.progress")
+    return _message(f"msg_{event.event_id}", event_type, event.occurred_at, data, job_kind=job.kind)
 
 
-def job_message(event: Event[any_pb2.Any]) -> Message | None:
-    """The message a lifecycle event makes, or None for one outside any job."""
-    if not event.correlation_id:
-        return None
-    state = job_state(event.event_type, event.payload)
-    if state is None:
-        return None
-    data = _job_data(event.correlation_id, state)
-    return _message(
-        f"msg_{event.event_id}", _TYPE_BY_STATUS[state.status], event.occurred_at, data, job_kind=state.kind
-    )
-
-
-def dead_letter_message(event: Event[any_pb2.Any], reason: str) -> Message | None:
-    """A job whose command was dead-lettered has failed: ``job.failed`` with the reason."""
-    if not event.correlation_id:
-        return None
-    state = JobState(
-        job_kind(event.event_type),
-        JobStatus.FAILED,
-        stage=event.event_type,
-        error_code="dead_lettered",
-        error_message=reason,
-    )
-    data = _job_data(event.correlation_id, state)
-    return _message(f"msg_{event.event_id}_failed", "job.failed", datetime.now(UTC), data, job_kind=state.kind)
-
-
-def test_message(endpoint_id: str) -> Message:
+def webhook_test_message(endpoint_id: str) -> Message:
     data = {"endpoint_id": endpoint_id, "message": "a test message from Reelforge"}
     return _message(f"msg_test_{uuid.uuid4().hex}", TEST_EVENT_TYPE, datetime.now(UTC), data)

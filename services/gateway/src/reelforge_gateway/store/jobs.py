@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -53,8 +53,16 @@ def _job(row: asyncpg.Record) -> dict[str, Any]:
     return job
 
 
-async def apply_update(conn: Connection, update: JobUpdate) -> dict[str, Any] | None:
-    """Apply ``update``; returns the job's row if it changed, else None."""
+class Applied(NamedTuple):
+    """The job's row if the update changed it (else None), and whether its
+    state (status, stage, progress, error) changed, not only its facts."""
+
+    row: dict[str, Any] | None
+    state_changed: bool
+
+
+async def apply_update(conn: Connection, update: JobUpdate) -> Applied:
+    """Apply ``update`` in one transaction (the caller's, if it has one open)."""
     async with conn.transaction():
         state = await conn.fetchrow(
             _APPLY_STATE,
@@ -74,7 +82,7 @@ async def apply_update(conn: Connection, update: JobUpdate) -> dict[str, Any] | 
             _APPLY_FACTS, update.tenant_id, update.job_id, update.resource_id, update.at, update.kind
         )
     changed = facts or state
-    return _job(changed) if changed is not None else None
+    return Applied(_job(changed) if changed is not None else None, state is not None)
 
 
 async def get_job(conn: Connection | asyncpg.Pool, *, tenant_id: str, job_id: str) -> dict[str, Any] | None:

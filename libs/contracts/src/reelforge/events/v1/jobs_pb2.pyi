@@ -81,3 +81,55 @@ class JobFailed(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___JobFailed: _TypeAlias = JobFailed  # noqa: Y015
+
+@_typing.final
+class JobChanged(_message.Message):
+    """"job.changed": the public state of a job moved (the gateway's read model,
+    as GET /v1/jobs/{id} shows it), written with the change itself. Sub-jobs
+    that share their parent's id (a clip job's transcription) do not move it.
+    The notify service turns these into webhooks and emails.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    JOB_ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STAGE_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    RESOURCE_ID_FIELD_NUMBER: _builtins.int
+    ERROR_CODE_FIELD_NUMBER: _builtins.int
+    ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    job_id: _builtins.str
+    kind: _builtins.str
+    """ingest, transcription, pose, compare, clipjob..."""
+    status: _builtins.str
+    """queued, running, succeeded, failed."""
+    stage: _builtins.str
+    progress: _builtins.float
+    resource_id: _builtins.str
+    error_code: _builtins.str
+    error_message: _builtins.str
+    version: _builtins.int
+    """The read model's change sequence: higher is newer, across all of a tenant's jobs."""
+    def __init__(
+        self,
+        *,
+        job_id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        status: _builtins.str = ...,
+        stage: _builtins.str = ...,
+        progress: _builtins.float = ...,
+        resource_id: _builtins.str = ...,
+        error_code: _builtins.str = ...,
+        error_message: _builtins.str = ...,
+        version: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error_code", b"error_code", "error_message", b"error_message", "job_id", b"job_id", "kind", b"kind", "progress", b"progress", "resource_id", b"resource_id", "stage", b"stage", "status", b"status", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___JobChanged: _TypeAlias = JobChanged  # noqa: Y015
