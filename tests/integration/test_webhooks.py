@@ -135,9 +135,10 @@ async def test_an_uploaded_assets_ingest_job_is_delivered_signed(platform: Platf
         ("http://169.254.169.254/latest/meta-data", "url_forbidden"),
         ("http://2130706433/hook", "url_forbidden"),  # 127.0.0.1 as a decimal number
         ("http://localhost/hook", "url_forbidden"),
-        ("ftp://example.com/hook", "url_forbidden"),
+        ("ftp://example.com/hook", "validation_failed"),
         ("http://no-such-host.invalid/hook", "url_unresolvable"),
-        ("not a url", "url_forbidden"),
+        ("not a url", "validation_failed"),
+        ("http://" + "a" * 64 + ".example/hook", "url_unresolvable"),
     ],
 )
 async def test_targets_deliveries_may_not_reach_are_refused(platform: Platform, url: str, code: str) -> None:

@@ -59,6 +59,8 @@ class AddressPolicy:
             # No such name is the URL's fault; a resolver that failed to answer is not.
             code = "url_unresolvable" if exc.errno in _NO_SUCH_NAME else "url_fetch_failed"
             raise ForbiddenTargetError(code, f"cannot resolve {host}: {exc.strerror}") from None
+        except UnicodeError:  # a label IDNA cannot encode (empty, over 63 characters)
+            raise ForbiddenTargetError("url_unresolvable", f"{host!r} is not a valid host name") from None
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
         refused = [a for a in addresses if not self.allows(a)]
         if refused or not addresses:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 EventType = Literal["job.queued", "job.progress", "job.succeeded", "job.failed", "webhook.test"]
 EmailEventType = Literal["job.succeeded", "job.failed"]
@@ -15,7 +15,7 @@ _JOB_KINDS = "Job kinds delivered (e.g. `clipjob`, `transcription`, `pose`, `ing
 
 
 class WebhookCreate(BaseModel):
-    url: str = Field(min_length=1, max_length=2048, description="http(s) URL that receives the POSTs")
+    url: AnyHttpUrl = Field(description="http(s) URL that receives the POSTs; it must resolve to public addresses only")
     description: str = Field(default="", max_length=500)
     event_types: list[EventType] = Field(default_factory=list, max_length=10, description=_EVENT_TYPES)
     job_kinds: list[JobKind] = Field(default_factory=list, max_length=20, description=_JOB_KINDS)
@@ -23,7 +23,7 @@ class WebhookCreate(BaseModel):
 
 
 class WebhookUpdate(BaseModel):
-    url: str | None = Field(default=None, min_length=1, max_length=2048)
+    url: AnyHttpUrl | None = None
     description: str | None = Field(default=None, max_length=500)
     event_types: list[EventType] | None = Field(default=None, max_length=10, description=_EVENT_TYPES)
     job_kinds: list[JobKind] | None = Field(default=None, max_length=20, description=_JOB_KINDS)

@@ -83,7 +83,7 @@ def delivery_detail(delivery: notify_pb2.Delivery) -> DeliveryDetail:
 async def create_webhook(notify: NotifyClient, *, tenant_id: str, body: WebhookCreate) -> WebhookWithSecret:
     request = notify_pb2.CreateEndpointRequest(
         tenant_id=tenant_id,
-        url=body.url,
+        url=str(body.url),
         description=body.description,
         event_types=body.event_types,
         job_kinds=body.job_kinds,
@@ -110,7 +110,7 @@ async def get_webhook(notify: NotifyClient, *, tenant_id: str, webhook_id: str) 
 async def update_webhook(notify: NotifyClient, *, tenant_id: str, webhook_id: str, body: WebhookUpdate) -> Webhook:
     request = notify_pb2.UpdateEndpointRequest(tenant_id=tenant_id, endpoint_id=webhook_id)
     if body.url is not None:
-        request.url = body.url
+        request.url = str(body.url)
     if body.description is not None:
         request.description = body.description
     if body.event_types is not None:
