@@ -121,9 +121,9 @@ async def test_an_endpoint_failing_for_days_is_disabled_and_the_tenant_told(
 
     await wait_for(told, what="the endpoint-disabled email")
     await asyncio.sleep(0.5)
-    assert [m["Subject"] for m in mailbox.messages] == [f"Webhook endpoint {receiver.url} was disabled"]
+    assert [m["Subject"] for m in mailbox.messages] == [f"Webhook endpoint {webhook['url']} was disabled"]
     [email] = mailbox.messages  # the completed transcription sends none: clip jobs only
-    assert email["Subject"] == f"Webhook endpoint {receiver.url} was disabled"
+    assert email["Subject"] == f"Webhook endpoint {webhook['url']} was disabled"
 
     revived = await platform.api.patch(f"/v1/webhooks/{webhook['id']}", json={"enabled": True}, headers=auth)
     assert revived.json()["enabled"] is True

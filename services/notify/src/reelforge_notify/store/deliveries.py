@@ -143,7 +143,9 @@ async def record_attempt(conn: Db, claimed: Claim, attempt: AttemptRow) -> None:
     await conn.execute(
         """INSERT INTO attempts (tenant_id, delivery_id, attempt, started_at, status_code, latency_ms, error,
                                  response_excerpt)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+           SELECT $1::text, $2::text, $3::int, $4::timestamptz, $5::int, $6::float8, $7::text, $8::text
+           WHERE EXISTS (SELECT 1 FROM deliveries WHERE tenant_id = $1 AND id = $2)  -- not deleted meanwhile
+           ON CONFLICT DO NOTHING""",
         claimed.tenant_id,
         claimed.id,
         attempt.attempt,
