@@ -19,12 +19,11 @@ from reelforge.events.v1.pose_pb2 import PoseRequested
 from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted, TranscriptionRequested
 from reelforge_common.bus import Bus, PermanentError, new_envelope
 from reelforge_common.db import Database
-from reelforge_common.job_events import JobStatus
 from reelforge_common.runner import RunningService
 from reelforge_common.settings import ServiceSettings
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION
-from reelforge_gateway.projection import JobUpdate
+from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store.jobs import apply_update, get_job
 
 # The console script installed beside this interpreter (CI has no venv on PATH).

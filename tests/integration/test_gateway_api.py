@@ -13,7 +13,6 @@ from pydantic import SecretStr
 
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
-from reelforge_common.job_events import JobStatus
 from reelforge_common.storage import ObjectStore
 from reelforge_common.telemetry import TracingMiddleware
 from reelforge_gateway.api.app import create_app
@@ -22,7 +21,7 @@ from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.main import DEFINITION
-from reelforge_gateway.projection import JobUpdate
+from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store.jobs import apply_update
 
 OPERATOR = "operator-token-for-tests-0123456789abcdef"

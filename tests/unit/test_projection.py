@@ -7,8 +7,7 @@ from google.protobuf.message import Message
 from reelforge.events.v1.asset_pb2 import AssetIngested
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
 from reelforge_common.bus import PermanentError
-from reelforge_common.job_events import JobStatus
-from reelforge_gateway.projection import dead_letter_update, update_for
+from reelforge_gateway.projection import JobStatus, dead_letter_update, update_for
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from google.protobuf import any_pb2
 
 from reelforge_common.bus import Event, Route, Subscription
-from reelforge_common.job_events import LIFECYCLE_EVENTS
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.projection import dead_letter_update, update_for
 
 # Job lifecycle events of every domain. The projection is idempotent (updates
 # are ordered by event time), so it needs no inbox.
-_JOB_EVENTS = LIFECYCLE_EVENTS
+_JOB_EVENTS = ("*.requested", "*.progress", "*.completed", "*.failed", "asset.ingested")
 _OWN_CONSUMERS = "gateway-"
 
 

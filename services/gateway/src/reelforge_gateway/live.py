@@ -26,10 +26,9 @@ from reelforge.events.v1.jobs_pb2 import JobChanged
 from reelforge_common.bus import Bus, new_envelope
 from reelforge_common.bus.subjects import check_tenant_id
 from reelforge_common.db import add_to_outbox
-from reelforge_common.job_events import TERMINAL
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.job_view import JobViews
-from reelforge_gateway.projection import JobUpdate
+from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.store.jobs import apply_update, changes_since, latest_version
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,7 @@ _VERSION_HEADER = "Rf-Job-Version"
 _PENDING_LIMIT = 10_000
 # Rows read from the database at a time when catching up.
 _CATCH_UP_PAGE = 500
+TERMINAL = frozenset({JobStatus.SUCCEEDED.value, JobStatus.FAILED.value})
 # Jobs whose last delivered version a tenant-wide stream remembers.
 _REMEMBERED_JOBS = 10_000
 

@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+from functools import partial
+from typing import TypeVar
 
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 
-from reelforge_common.job_events import JobStatus, job_kind, job_state
+from reelforge.events.v1.asset_pb2 import AssetIngested
+from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
+from reelforge_common.bus import PermanentError
+
+# Job kind by event domain where the two differ.
+_KIND_BY_DOMAIN = {"asset": "ingest"}
+_COMPLETED_EVENTS = {"completed", "ingested"}
+_M = TypeVar("_M", bound=Message)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -27,15 +45,61 @@ class JobUpdate:
     outputs: Mapping[str, str] = field(default_factory=dict)
 
 
+def job_kind(event_type: str) -> str:
+    domain = event_type.split(".", 1)[0]
+    return _KIND_BY_DOMAIN.get(domain, domain)
+
+
 def update_for(*, event_type: str, tenant_id: str, job_id: str, at: datetime, payload: any_pb2.Any) -> JobUpdate | None:
     """The update an event makes to its job, or None if it says nothing about
     the job's state (an event outside any job, or of an unknown kind)."""
     if not job_id:
         return None
-    state = job_state(event_type, payload)
-    if state is None:
-        return None
-    return JobUpdate(tenant_id=tenant_id, job_id=job_id, at=at, **vars(state))
+    name = event_type.split(".", 1)[1]
+    update = partial(JobUpdate, tenant_id=tenant_id, job_id=job_id, kind=job_kind(event_type), at=at)
+    if name == "requested":
+        return update(status=JobStatus.QUEUED, progress=0.0)
+    if name == "progress":
+        progress = _unpack(payload, JobProgress())
+        return update(
+            status=JobStatus.RUNNING,
+            stage=progress.stage,
+            progress=min(max(progress.fraction, 0.0), 1.0),
+            resource_id=progress.resource_id,
+        )
+    if name in _COMPLETED_EVENTS:
+        return update(status=JobStatus.SUCCEEDED, stage="done", progress=1.0, outputs=outputs_of(payload))
+    if name == "failed":
+        failed = _unpack(payload, JobFailed())
+        return update(
+            status=JobStatus.FAILED,
+            stage=failed.stage,
+            resource_id=failed.resource_id,
+            error_code=failed.code or "failed",
+            error_message=failed.message,
+        )
+    return None
+
+
+def outputs_of(payload: any_pb2.Any) -> dict[str, str]:
+    """The objects a completion event names as the job's outputs (empty ones left out)."""
+    if payload.Is(AssetIngested.DESCRIPTOR):
+        asset = _unpack(payload, AssetIngested())
+        keys = {
+            "original": asset.original_key,
+            "thumbnail": asset.thumbnail_key,
+            "filmstrip": asset.filmstrip_key,
+            "audio": asset.audio_key,
+            "proxy": asset.proxy_key,
+        }
+        return {name: key for name, key in keys.items() if key}
+    return {}
+
+
+def _unpack(payload: any_pb2.Any, message: _M) -> _M:
+    if not payload.Unpack(message):
+        raise PermanentError(f"expected {message.DESCRIPTOR.full_name}, got {payload.TypeName()}")
+    return message
 
 
 def dead_letter_update(*, event_type: str, tenant_id: str, job_id: str, at: datetime, reason: str) -> JobUpdate | None:

@@ -8,7 +8,6 @@ from typing import NoReturn
 
 import grpc
 from google.protobuf import empty_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.events.v1.asset_pb2 import AssetDeleted
 from reelforge.ingest.v1 import ingest_pb2, ingest_pb2_grpc
@@ -17,6 +16,7 @@ from reelforge_common.bus import new_envelope
 from reelforge_common.db import Database, add_to_outbox
 from reelforge_common.grpc_server import refuse
 from reelforge_common.pagination import decode_cursor, encode_cursor
+from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
 from reelforge_ingest import store as assets
 from reelforge_ingest.announce import PRODUCER
@@ -132,7 +132,7 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
         if asset.status not in {"processing", "ready"}:
             await _abort(context, RefusedError("conflict", f"asset {asset.id} has no stored file ({asset.status})"))
         url = await self._store.presigned_get(asset.original_key, _URL_TTL)
-        return ingest_pb2.DownloadUrl(url=url, expires_at=_timestamp(datetime.now().astimezone() + _URL_TTL))
+        return ingest_pb2.DownloadUrl(url=url, expires_at=timestamp(datetime.now().astimezone() + _URL_TTL))
 
     async def _answer(self, context: grpc.aio.ServicerContext, work: Awaitable[AssetRow]) -> Asset:
         try:
@@ -154,8 +154,8 @@ class IngestService(ingest_pb2_grpc.IngestServicer):
             source_url=asset.source_url,
             error_code=asset.error_code or "",
             error_message=asset.error_message or "",
-            created_at=_timestamp(asset.created_at),
-            updated_at=_timestamp(asset.updated_at),
+            created_at=timestamp(asset.created_at),
+            updated_at=timestamp(asset.updated_at),
         )
         if asset.media is not None:
             message.media.CopyFrom(asset.media)
@@ -178,11 +178,5 @@ def _multipart(upload: PresignedUpload) -> ingest_pb2.MultipartUpload:
         part_count=upload.part_count,
         parts=[ingest_pb2.PartUrl(number=n, url=url) for n, url in sorted(upload.urls.items())],
         uploaded=[ingest_pb2.UploadedPart(number=p.number, size=p.size) for p in upload.uploaded],
-        expires_at=_timestamp(upload.expires_at),
+        expires_at=timestamp(upload.expires_at),
     )
-
-
-def _timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp

@@ -8,6 +8,7 @@ same retry schedule as webhooks.
 
 from __future__ import annotations
 
+import functools
 import logging
 from email.message import EmailMessage
 from importlib.resources import files
@@ -28,10 +29,14 @@ from reelforge_notify.store.endpoints import EndpointRow
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def _template(name: str) -> Template:
+    return Template((files("reelforge_notify") / "templates" / f"{name}.txt").read_text())
+
+
 def render(template: str, **values: object) -> tuple[str, str]:
     """The subject and body of template ``<template>.txt`` filled with ``values``."""
-    text = (files("reelforge_notify") / "templates" / f"{template}.txt").read_text()
-    subject, _, body = Template(text).safe_substitute({k: str(v) for k, v in values.items()}).partition("\n")
+    subject, _, body = _template(template).safe_substitute({k: str(v) for k, v in values.items()}).partition("\n")
     return subject.strip(), body
 
 

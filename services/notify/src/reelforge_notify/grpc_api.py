@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.notify.v1 import notify_pb2, notify_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
 from reelforge_common.pagination import decode_cursor, encode_cursor
+from reelforge_common.proto_time import timestamp
 from reelforge_common.safe_egress import AddressPolicy, ForbiddenTargetError, check_url
 from reelforge_notify.emailing import Postman
 from reelforge_notify.intake import Intake
@@ -50,14 +50,6 @@ class RefusedError(Exception):
         self.code, self.detail = code, detail
 
 
-def _timestamp(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
-
-
 def endpoint_message(row: EndpointRow) -> notify_pb2.Endpoint:
     return notify_pb2.Endpoint(
         id=row.id,
@@ -67,9 +59,9 @@ def endpoint_message(row: EndpointRow) -> notify_pb2.Endpoint:
         job_kinds=row.job_kinds,
         enabled=row.enabled,
         disabled_reason=row.disabled_reason,
-        created_at=_timestamp(row.created_at),
-        updated_at=_timestamp(row.updated_at),
-        failing_since=_timestamp(row.failing_since),
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        failing_since=timestamp(row.failing_since),
     )
 
 
@@ -81,11 +73,11 @@ def delivery_message(row: DeliveryRow) -> notify_pb2.Delivery:
         event_type=row.event_type,
         status=row.status,
         attempts=row.attempts,
-        next_attempt_at=_timestamp(row.next_attempt_at if row.status == "pending" else None),
+        next_attempt_at=timestamp(row.next_attempt_at if row.status == "pending" else None),
         last_status_code=row.last_status_code,
         last_error=row.last_error,
-        created_at=_timestamp(row.created_at),
-        updated_at=_timestamp(row.updated_at),
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
     )
 
 
@@ -96,7 +88,7 @@ def _email_settings(row: EmailSettingsRow) -> notify_pb2.EmailSettings:
         event_types=row.event_types,
         job_kinds=row.job_kinds,
         enabled=row.enabled,
-        updated_at=_timestamp(row.updated_at),
+        updated_at=timestamp(row.updated_at),
     )
 
 
@@ -185,7 +177,7 @@ class NotifyService(notify_pb2_grpc.NotifyServicer):
             message.attempt_log.append(
                 notify_pb2.Attempt(
                     attempt=attempt.attempt,
-                    started_at=_timestamp(attempt.started_at),
+                    started_at=timestamp(attempt.started_at),
                     status_code=attempt.status_code,
                     latency_ms=attempt.latency_ms,
                     error=attempt.error,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.events.v1.pose_pb2 import CompareRequested, PoseRequested, TimeSpan
 from reelforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
 from reelforge_common.pagination import decode_cursor, encode_cursor
+from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
 from reelforge_pose import signals
 from reelforge_pose.analysing import Analyser
@@ -28,14 +27,6 @@ from reelforge_pose.store.comparisons import ComparisonRow, Spans
 SERVICE_NAME = "reelforge.pose.v1.Pose"
 MAX_FPS, MAX_PEOPLE = 60.0, 10
 _DEFAULT_PAGE, _MAX_PAGE = 20, 100
-
-
-def _timestamp(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
 
 
 def analysis_message(row: AnalysisRow) -> pose_pb2.PoseAnalysis:
@@ -57,8 +48,8 @@ def analysis_message(row: AnalysisRow) -> pose_pb2.PoseAnalysis:
         height=row.height,
         error_code=row.error_code or "",
         error_message=row.error_message or "",
-        created_at=_timestamp(row.created_at),
-        completed_at=_timestamp(row.completed_at),
+        created_at=timestamp(row.created_at),
+        completed_at=timestamp(row.completed_at),
     )
 
 
@@ -82,8 +73,8 @@ def comparison_message(
         sample_fps=row.sample_fps,
         error_code=row.error_code or "",
         error_message=row.error_message or "",
-        created_at=_timestamp(row.created_at),
-        completed_at=_timestamp(row.completed_at),
+        created_at=timestamp(row.created_at),
+        completed_at=timestamp(row.completed_at),
     )
     if document is None:
         return message

@@ -12,6 +12,7 @@ from reelforge.events.v1.render_pb2 import ClipJobRequested
 from reelforge.render.v1 import render_pb2, render_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
+from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
 from reelforge_render.options import ClipOptions
 from reelforge_render.prerequisites import CLIPJOB_EVENTS
@@ -23,14 +24,6 @@ SERVICE_NAME = "reelforge.render.v1.Render"
 
 def new_clip_job_id() -> str:
     return "cj_" + uuid.uuid4().hex
-
-
-def _timestamp(at: datetime | None) -> Timestamp | None:
-    if at is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
 
 
 class RenderService(render_pb2_grpc.RenderServicer):
@@ -96,8 +89,8 @@ class RenderService(render_pb2_grpc.RenderServicer):
             options=job.options.to_message(),
             error_code=job.error_code or "",
             error_message=job.error_message or "",
-            created_at=_timestamp(job.created_at),
-            completed_at=_timestamp(job.completed_at),
+            created_at=timestamp(job.created_at),
+            completed_at=timestamp(job.completed_at),
             transcript_id=job.transcript_id,
             pose_analysis_id=job.pose_analysis_id,
         )

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from reelforge_common.job_events import JobStatus
 from reelforge_gateway.api.deps import Feed, Pool, Reader
 from reelforge_gateway.api.schemas import Job, JobPage
 from reelforge_gateway.operations import jobs
 from reelforge_gateway.operations.paging import DEFAULT_PAGE, MAX_PAGE
 from reelforge_gateway.problems import documented
+from reelforge_gateway.projection import JobStatus
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=documented("unauthenticated", "forbidden"))
 

@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import TypeVar
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from reelforge.api.v1 import admin_pb2, assets_pb2, jobs_pb2, keys_pb2
-from reelforge_common.job_events import JobStatus
+from reelforge_common.proto_time import timestamp
 from reelforge_gateway.api import asset_schemas, schemas
 from reelforge_gateway.live import JobChange
 from reelforge_gateway.problems import ProblemError
+from reelforge_gateway.projection import JobStatus
 
 # Each enum value names the REST value it stands for: JOB_STATUS_QUEUED is "queued".
 _JOB_STATUS = "JOB_STATUS_"
@@ -55,12 +53,6 @@ def _job_status(value: str) -> jobs_pb2.JobStatus.ValueType:
 
 def _asset_status(value: str) -> assets_pb2.AssetStatus.ValueType:
     return assets_pb2.AssetStatus.Value(_ASSET_STATUS + value.upper())
-
-
-def timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
 
 
 def _failure(error: schemas.JobError | None) -> jobs_pb2.Failure | None:

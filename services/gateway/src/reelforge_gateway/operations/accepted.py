@@ -10,11 +10,10 @@ from typing import Any
 import asyncpg
 
 from reelforge.ingest.v1 import ingest_pb2
-from reelforge_common.job_events import JobStatus
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.problems import ProblemError
-from reelforge_gateway.projection import JobUpdate
+from reelforge_gateway.projection import JobStatus, JobUpdate
 from reelforge_gateway.quotas import TenantQuotas, admit_job, quotas_of
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import asyncpg
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge.render.v1 import render_pb2
+from reelforge_common.proto_time import datetime_of
 from reelforge_gateway.api.clip_schemas import Captions, Clip, ClipJob, ClipJobCreate, ClipReason, Link
 from reelforge_gateway.api.schemas import Job, JobError
 from reelforge_gateway.config import GatewaySettings
@@ -92,21 +92,17 @@ async def request_clip_job(
     return await get_job(pool, feed.views, tenant_id=tenant_id, job_id=job_id)
 
 
-def _at(stamp: Timestamp) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
-
-
 def _link(url: str, expires: datetime | None) -> Link | None:
     return Link(url=url, expires_at=expires) if url and expires else None
 
 
 def clip_job_view(message: render_pb2.ClipJob) -> ClipJob:
-    created = _at(message.created_at)
+    created = datetime_of(message.created_at)
     assert created is not None
     options = message.options
     clips = []
     for clip in message.clips:
-        expires = _at(clip.urls_expire_at)
+        expires = datetime_of(clip.urls_expire_at)
         clips.append(
             Clip(
                 index=clip.index,
@@ -142,7 +138,7 @@ def clip_job_view(message: render_pb2.ClipJob) -> ClipJob:
         clips=clips,
         error=JobError(code=message.error_code, message=message.error_message) if message.error_code else None,
         created_at=created,
-        completed_at=_at(message.completed_at),
+        completed_at=datetime_of(message.completed_at),
     )
 
 

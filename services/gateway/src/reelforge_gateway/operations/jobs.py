@@ -7,13 +7,13 @@ from datetime import datetime
 
 import asyncpg
 
-from reelforge_common.job_events import TERMINAL, JobStatus
 from reelforge_common.pagination import decode_cursor, encode_cursor
 from reelforge_gateway.api.schemas import Job, JobPage
 from reelforge_gateway.job_view import JobViews
-from reelforge_gateway.live import JobChange, JobFeed
+from reelforge_gateway.live import TERMINAL, JobChange, JobFeed
 from reelforge_gateway.operations.paging import page_size
 from reelforge_gateway.problems import ProblemError
+from reelforge_gateway.projection import JobStatus
 from reelforge_gateway.store import jobs
 
 MAX_KIND_LENGTH = 40

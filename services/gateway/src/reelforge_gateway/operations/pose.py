@@ -6,10 +6,10 @@ import math
 from datetime import UTC, datetime
 
 import asyncpg
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge.pose.v1 import pose_pb2
+from reelforge_common.proto_time import datetime_of
 from reelforge_gateway.api.pose_schemas import (
     AlignedFrame,
     Comparison,
@@ -71,16 +71,12 @@ async def request_pose_analysis(
     return await get_job(pool, feed.views, tenant_id=tenant_id, job_id=job_id)
 
 
-def _at(stamp: Timestamp) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
-
-
 def _error(code: str, message: str) -> JobError | None:
     return JobError(code=code, message=message) if code else None
 
 
 def analysis_view(message: pose_pb2.PoseAnalysis) -> PoseAnalysis:
-    created = _at(message.created_at)
+    created = datetime_of(message.created_at)
     assert created is not None
     return PoseAnalysis(
         id=message.id,
@@ -100,7 +96,7 @@ def analysis_view(message: pose_pb2.PoseAnalysis) -> PoseAnalysis:
         height=message.height,
         error=_error(message.error_code, message.error_message),
         created_at=created,
-        completed_at=_at(message.completed_at),
+        completed_at=datetime_of(message.completed_at),
     )
 
 
@@ -192,7 +188,7 @@ def _time_span(span: pose_pb2.TimeSpan) -> TimeSpan:
 
 
 def comparison_view(message: pose_pb2.Comparison, *, alignment: bool = False) -> Comparison:
-    created = _at(message.created_at)
+    created = datetime_of(message.created_at)
     assert created is not None
     return Comparison(
         id=message.id,
@@ -224,7 +220,7 @@ def comparison_view(message: pose_pb2.Comparison, *, alignment: bool = False) ->
         else None,
         error=_error(message.error_code, message.error_message),
         created_at=created,
-        completed_at=_at(message.completed_at),
+        completed_at=datetime_of(message.completed_at),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from reelforge.notify.v1 import notify_pb2
+from reelforge_common.proto_time import datetime_of, timestamp
 from reelforge_gateway.api.webhook_schemas import (
     Attempt,
     Delivery,
@@ -22,10 +23,6 @@ from reelforge_gateway.api.webhook_schemas import (
 from reelforge_gateway.internal import NotifyClient
 
 
-def _at(stamp: Timestamp) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
-
-
 def _required_at(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
@@ -39,7 +36,7 @@ def webhook_view(endpoint: notify_pb2.Endpoint) -> Webhook:
         job_kinds=list(endpoint.job_kinds),
         enabled=endpoint.enabled,
         disabled_reason=endpoint.disabled_reason or None,
-        failing_since=_at(endpoint.failing_since),
+        failing_since=datetime_of(endpoint.failing_since),
         created_at=_required_at(endpoint.created_at),
         updated_at=_required_at(endpoint.updated_at),
     )
@@ -57,7 +54,7 @@ def delivery_view(delivery: notify_pb2.Delivery) -> Delivery:
         event_type=delivery.event_type,
         status=delivery.status,  # type: ignore[arg-type]  # one of the three, by the notify contract
         attempts=delivery.attempts,
-        next_attempt_at=_at(delivery.next_attempt_at),
+        next_attempt_at=datetime_of(delivery.next_attempt_at),
         last_status_code=delivery.last_status_code or None,
         last_error=delivery.last_error or None,
         created_at=_required_at(delivery.created_at),
@@ -164,9 +161,8 @@ async def replay_delivery(notify: NotifyClient, *, tenant_id: str, webhook_id: s
 
 
 async def replay_failed(notify: NotifyClient, *, tenant_id: str, webhook_id: str, since: datetime) -> int:
-    stamp = Timestamp()
-    stamp.FromDatetime(since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC))
-    request = notify_pb2.ReplayFailedRequest(tenant_id=tenant_id, endpoint_id=webhook_id, since=stamp)
+    aware = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
+    request = notify_pb2.ReplayFailedRequest(tenant_id=tenant_id, endpoint_id=webhook_id, since=timestamp(aware))
     result = await notify.calling(lambda: notify.stub.ReplayFailed(request, timeout=notify.timeout_s))
     return int(result.replayed)
 
@@ -177,7 +173,7 @@ def _email_view(settings: notify_pb2.EmailSettings) -> EmailSettings:
         event_types=list(settings.event_types),  # type: ignore[arg-type]  # checked by notify
         job_kinds=list(settings.job_kinds),
         enabled=settings.enabled,
-        updated_at=_at(settings.updated_at),
+        updated_at=datetime_of(settings.updated_at),
     )
 
 
