@@ -20,6 +20,7 @@ from reelforge.events.v1.transcription_pb2 import TranscriptionRequested
 from reelforge_common.bus import Bus, new_envelope
 from reelforge_common.db import Database
 from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
@@ -43,7 +44,7 @@ async def second_replica(platform: Platform, bus: Bus) -> AsyncIterator[httpx.As
         pool=database.pool,
         settings=GatewaySettings.model_validate({**settings.model_dump(), "operator_token": SecretStr(OPERATOR_TOKEN)}),
         clients=clients,
-        feed=JobFeed(bus, database.pool, JobViews(ObjectStore.from_settings(settings, "gateway"))),
+        feed=JobFeed(bus, database.pool, JobViews(ObjectStore.from_settings(settings, "gateway")), Metrics("gateway")),
     )
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://replica-2") as client:

@@ -21,9 +21,10 @@ from support import (
 from reelforge.events.v1.envelope_pb2 import Envelope
 from reelforge.events.v1.jobs_pb2 import JobProgress
 from reelforge.events.v1.transcription_pb2 import TranscriptionRequested
-from reelforge_common.bus import Bus, Event, PermanentError, Route, Subscription, new_envelope
+from reelforge_common.bus import Bus, ConsumerRunner, Event, PermanentError, Route, Subscription, new_envelope
 from reelforge_common.bus.subjects import dead_letter_stream, event_subject, events_stream
 from reelforge_common.db import Database
+from reelforge_common.telemetry import Metrics
 from reelforge_devstack.components import NatsServer
 from reelforge_devstack.layout import StackLayout
 
@@ -176,6 +177,38 @@ async def test_stop_lets_in_flight_handlers_finish_and_ack(bus: Bus) -> None:
     await runner.stop(10)
     assert finished == [envelope.event_id]
     await wait_for(lambda: _settled(bus, "drain"), what="the drained handler's ack to reach the server")
+
+
+async def test_consumer_lag_and_unacknowledged_messages_are_exported(bus: Bus) -> None:
+    release = asyncio.Event()
+
+    async def handler(event: Event[TranscriptionRequested]) -> None:
+        await release.wait()
+
+    route = Route("transcription.requested", TranscriptionRequested, handler)
+    metrics = Metrics("transcription")
+    runner = ConsumerRunner(
+        bus, Subscription(durable="lagging", routes=(route,), concurrency=2), metrics, backlog_poll_s=0.1
+    )
+    await runner.start()
+    for n in range(5):
+        await bus.publish(_request(asset=f"a{n}"))
+
+    def gauge(thing: str) -> float | None:
+        name = f"reelforge_transcription_bus_consumer_{thing}_messages"
+        return metrics.registry.get_sample_value(name, {"consumer": "lagging"})
+
+    async def backlog_is(pending: float, ack_pending: float) -> bool:
+        return gauge("pending") == pending and gauge("ack_pending") == ack_pending
+
+    try:
+        await wait_for(lambda: backlog_is(3, 2), what="3 waiting and 2 in flight")
+        assert gauge("max_ack_pending") == 1000
+        release.set()
+        await wait_for(lambda: backlog_is(0, 0), what="the backlog to drain")
+    finally:
+        release.set()
+        await runner.stop(5)
 
 
 async def test_consumption_resumes_after_nats_is_killed_and_restarted(tmp_path: Path, uid: str) -> None:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
 from reelforge_common.storage import ObjectStore
-from reelforge_common.telemetry import TracingMiddleware
+from reelforge_common.telemetry import Metrics
 from reelforge_gateway.api.app import create_app
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
@@ -40,8 +40,8 @@ async def api(db: Database, bus: Bus, store: ObjectStore) -> AsyncIterator[httpx
         internal_call_timeout_s=1,
     )
     clients = InternalClients.connect(settings)
-    feed = JobFeed(bus, db.pool, JobViews(store))
-    app = TracingMiddleware(create_app(pool=db.pool, settings=settings, clients=clients, feed=feed))
+    feed = JobFeed(bus, db.pool, JobViews(store), Metrics("gateway"))
+    app = create_app(pool=db.pool, settings=settings, clients=clients, feed=feed)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
         yield client
     await clients.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,22 @@ async def test_badly_named_migration_file_is_refused(db: Database, tmp_path: Pat
     (tmp_path / "create_things.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
         await db.migrate("svc", tmp_path)
+
+
+async def test_the_migrate_command_applies_a_services_schema_and_exits(db: Database, child_env: dict[str, str]) -> None:
+    """What a Kubernetes migration Job runs before the Deployment rolls."""
+    script = str(Path(sys.executable).parent / "reelforge-notify")
+    first = subprocess.run([script, "migrate"], env=child_env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    tables = await db.pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", db.schema)
+    assert {"endpoints", "deliveries", "outbox", "inbox"} <= {row["tablename"] for row in tables}
+    applied = await db.pool.fetchval("SELECT count(*) FROM schema_migrations WHERE component = 'notify'")
+    assert applied >= 1
+
+    again = subprocess.run([script, "migrate"], env=child_env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert await db.pool.fetchval("SELECT count(*) FROM schema_migrations WHERE component = 'notify'") == applied
+
+    unknown = subprocess.run([script, "upgrade"], env=child_env, capture_output=True, text=True, timeout=60)
+    assert unknown.returncode != 0
+    assert "usage: reelforge-notify [serve|migrate]" in unknown.stderr

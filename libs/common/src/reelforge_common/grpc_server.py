@@ -12,7 +12,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 
-from reelforge_common.telemetry import Metrics, extract_context, inject_context
+from reelforge_common.telemetry import SERVICE_ATTRIBUTE, Metrics, extract_context, inject_context
 
 Registrar = Callable[[grpc.aio.Server], None]
 
@@ -22,6 +22,7 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, metrics: Metrics) -> None:
         self._tracer = trace.get_tracer("reelforge.grpc")
+        self._attributes = {SERVICE_ATTRIBUTE: metrics.service}
         self._requests = metrics.counter("grpc_requests_total", "gRPC requests handled.", ["method", "code"])
         self._latency = metrics.histogram("grpc_request_duration_seconds", "gRPC handling time.", ["method"])
 
@@ -50,7 +51,9 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 started = time.perf_counter()
-                with self._tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER):
+                with self._tracer.start_as_current_span(
+                    method, context=parent, kind=trace.SpanKind.SERVER, attributes=self._attributes
+                ):
                     try:
                         response = await inner_uu(request, context)
                     except BaseException:
@@ -67,7 +70,9 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
 
         async def unary_stream(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             started = time.perf_counter()
-            with self._tracer.start_as_current_span(method, context=parent, kind=trace.SpanKind.SERVER):
+            with self._tracer.start_as_current_span(
+                method, context=parent, kind=trace.SpanKind.SERVER, attributes=self._attributes
+            ):
                 try:
                     async for response in inner_us(request, context):
                         yield response

@@ -15,7 +15,14 @@ ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
 def ops_app(metrics: Metrics, ready: ReadinessCheck) -> FastAPI:
-    app = FastAPI(title=f"reelforge-{metrics.service} ops", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title=f"reelforge-{metrics.service} ops",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        # Probes and scrapes every few seconds are not worth a span each.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -30,7 +30,7 @@ from reelforge_common.logs import configure_logging
 from reelforge_common.ops_http import EmbeddedServer, ops_app
 from reelforge_common.settings import ServiceSettings
 from reelforge_common.storage import ObjectStore
-from reelforge_common.telemetry import Metrics, TracingMiddleware, configure_tracing
+from reelforge_common.telemetry import HttpMetricsMiddleware, Metrics, configure_tracing
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
@@ -135,7 +135,7 @@ class RunningService(Generic[S]):
         self.http_port = ops.bound_port
         if self._components.public_app is not None:
             public = await self._serve_http(
-                TracingMiddleware(self._components.public_app), self._components.public_port
+                HttpMetricsMiddleware(self._components.public_app, self.metrics), self._components.public_port
             )
             self.public_port = public.bound_port
 
@@ -251,13 +251,40 @@ async def serve(definition: ServiceDefinition[S], settings: S) -> None:
         await service.stop()
 
 
+async def migrate(definition: ServiceDefinition[S], settings: S) -> list[str]:
+    """Apply the service's migrations to its schema and return what was applied.
+
+    Services also migrate on start (under an advisory lock, so replicas
+    agree); this lets a deployment run them first, as a Kubernetes Job.
+    """
+    db = await Database.connect(
+        settings.database_url.get_secret_value(),
+        schema=settings.database_schema or definition.name,
+        max_size=2,
+        application_name=f"reelforge-{definition.name}-migrate",
+    )
+    try:
+        return await db.migrate(definition.name, definition.migrations)
+    finally:
+        await db.close()
+
+
 def main(definition: ServiceDefinition[S], settings_type: type[S]) -> None:
-    """Console entry point: load settings (failing fast with one clear line), then serve."""
+    """Console entry point: ``reelforge-<service>`` serves, ``reelforge-<service>
+    migrate`` applies its migrations and exits. Settings failing validation
+    end the process with one clear line."""
+    command = sys.argv[1:] or ["serve"]
+    if command not in (["serve"], ["migrate"]):
+        sys.exit(f"usage: reelforge-{definition.name} [serve|migrate]")
     try:
         settings = settings_type()
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         sys.exit(f"reelforge-{definition.name}: invalid configuration: {errors}")
     configure_logging(definition.name, settings.log_level)
+    if command == ["migrate"]:
+        applied = uvloop.run(migrate(definition, settings))
+        log.info("migrations done", extra={"applied": applied})
+        return
     # uvloop: the same asyncio, with its I/O and callbacks in C (libuv).
     uvloop.run(serve(definition, settings))

@@ -8,6 +8,7 @@ and live in a per-service registry exposed at ``/metrics``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -16,10 +17,22 @@ from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Receive, Scope, Send
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+)
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _C = TypeVar("_C", Counter, Gauge, Histogram)
+
+# Span attribute naming the Reelforge service that made a gRPC or consumer
+# span; in one process hosting several services (tests) the resource cannot
+# tell them apart.
+SERVICE_ATTRIBUTE = "reelforge.service"
 
 
 def configure_tracing(service: str, exporter: str, otlp_endpoint: str) -> None:
@@ -65,6 +78,10 @@ class Metrics:
         self.service = service
         self.registry = CollectorRegistry()
         self._made: dict[str, Counter | Gauge | Histogram] = {}
+        # One `_created` gauge per counter and histogram doubles the series
+        # for nothing a dashboard uses.
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
+        ProcessCollector(namespace=f"reelforge_{service}", registry=self.registry)
 
     def _get(self, kind: type[_C], thing: str, make: Callable[[str], _C]) -> _C:
         name = f"reelforge_{self.service}_{thing}"
@@ -89,19 +106,42 @@ class Metrics:
         )
 
 
-class TracingMiddleware:
-    """ASGI middleware: a server span per HTTP request, continuing the
-    caller's ``traceparent`` when it sends one."""
+class HttpMetricsMiddleware:
+    """ASGI middleware for a public HTTP API: request counts and latency
+    labelled by route template (``/v1/jobs/{job_id}``, never the raw path).
 
-    def __init__(self, app: ASGIApp) -> None:
+    Spans come from FastAPI itself, which opens a server span per request
+    under the caller's ``traceparent``.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self._app = app
-        self._tracer = trace.get_tracer("reelforge.http")
+        self._requests = metrics.counter(
+            "http_requests_total", "HTTP requests by route and status.", ["method", "route", "status"]
+        )
+        self._latency = metrics.histogram(
+            "http_request_duration_seconds",
+            "HTTP handling time by route (streaming routes: the stream's lifetime).",
+            ["method", "route"],
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        name = f"{scope['method']} {scope['path']}"
-        with self._tracer.start_as_current_span(name, context=extract_context(headers), kind=trace.SpanKind.SERVER):
-            await self._app(scope, receive, send)
+        status = 500
+
+        async def send_recording_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self._app(scope, receive, send_recording_status)
+        finally:
+            # Set by the router once a route matched.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self._requests.labels(scope["method"], route, str(status)).inc()
+            self._latency.labels(scope["method"], route).observe(time.perf_counter() - started)

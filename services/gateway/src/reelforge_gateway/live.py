@@ -26,6 +26,7 @@ from reelforge.events.v1.jobs_pb2 import JobChanged
 from reelforge_common.bus import Bus, new_envelope
 from reelforge_common.bus.subjects import check_tenant_id
 from reelforge_common.db import add_to_outbox
+from reelforge_common.telemetry import Metrics
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.projection import JobStatus, JobUpdate
@@ -33,6 +34,7 @@ from reelforge_gateway.store.jobs import apply_update, changes_since, latest_ver
 
 log = logging.getLogger(__name__)
 _VERSION_HEADER = "Rf-Job-Version"
+_ENDED = frozenset({JobStatus.SUCCEEDED.value, JobStatus.FAILED.value})
 # Changes a subscriber may fall behind by before NATS drops its messages (the
 # idle catch-up then reads them from the database).
 _PENDING_LIMIT = 10_000
@@ -95,11 +97,22 @@ def _job_changed(row: dict[str, Any]) -> Envelope:
 class JobFeed:
     """Publishes the read model's changes and follows them per tenant."""
 
-    def __init__(self, bus: Bus, pool: asyncpg.Pool, views: JobViews, *, idle_s: float = 15.0) -> None:
+    def __init__(
+        self, bus: Bus, pool: asyncpg.Pool, views: JobViews, metrics: Metrics, *, idle_s: float = 15.0
+    ) -> None:
         self._bus = bus
         self._pool = pool
         self.views = views
         self.idle_s = idle_s
+        self._finished = metrics.counter(
+            "jobs_finished_total", "Jobs that ended, by kind and status.", ["kind", "status"]
+        )
+        self._duration = metrics.histogram(
+            "job_duration_seconds",
+            "Time from a job's acceptance to its end, by kind and status.",
+            ["kind", "status"],
+            buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200),
+        )
 
     async def _change(self, row: dict[str, Any]) -> JobChange:
         return JobChange.of(row["version"], await self.views.job(row))
@@ -116,8 +129,13 @@ class JobFeed:
             row, state_changed = await apply_update(conn, update)
             if row is not None and state_changed:
                 await add_to_outbox(conn, _job_changed(row))
-        if row is not None:
-            await self._publish(row)
+        if row is None:
+            return None
+        if state_changed and row["status"] in _ENDED:
+            self._finished.labels(row["kind"], row["status"]).inc()
+            elapsed = (row["updated_at"] - row["created_at"]).total_seconds()
+            self._duration.labels(row["kind"], row["status"]).observe(max(elapsed, 0.0))
+        await self._publish(row)
         return row
 
     async def _publish(self, row: dict[str, Any]) -> None:

@@ -18,7 +18,9 @@ from reelforge_gateway.usage import UsageMeter
 async def build(resources: Resources[GatewaySettings]) -> Components:
     settings = resources.settings
     assert resources.store is not None  # uses_object_store: presigns job outputs
-    feed = JobFeed(resources.bus, resources.db.pool, JobViews(resources.store), idle_s=settings.live_idle_s)
+    feed = JobFeed(
+        resources.bus, resources.db.pool, JobViews(resources.store), resources.metrics, idle_s=settings.live_idle_s
+    )
     projection = JobProjection(feed, settings.projection_concurrency)
     clients = InternalClients.connect(settings)
     api = create_app(pool=resources.db.pool, settings=settings, clients=clients, feed=feed)

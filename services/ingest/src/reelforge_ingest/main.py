@@ -17,7 +17,7 @@ async def build(resources: Resources[IngestSettings]) -> Components:
     assert store is not None
     spool = Spool(settings.work_dir)
     intake = Intake(settings, db, store, spool)
-    processor = AssetProcessor(settings, db, store, spool, intake)
+    processor = AssetProcessor(settings, db, store, spool, intake, resources.metrics)
     service = IngestService(db, store, intake)
     return Components(
         subscriptions=[processor.subscription()],

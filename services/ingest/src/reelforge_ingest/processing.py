@@ -17,6 +17,7 @@ from reelforge.ingest.v1.ingest_pb2 import Quota
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics
 from reelforge_ingest import store as assets
 from reelforge_ingest.announce import announce, announce_failure, announce_progress
 from reelforge_ingest.config import IngestSettings
@@ -37,9 +38,23 @@ _MAX_DELIVER = 5
 
 class AssetProcessor:
     def __init__(
-        self, settings: IngestSettings, db: Database, store: ObjectStore, spool: Spool, intake: Intake
+        self,
+        settings: IngestSettings,
+        db: Database,
+        store: ObjectStore,
+        spool: Spool,
+        intake: Intake,
+        metrics: Metrics,
     ) -> None:
         self._settings = settings
+        self._outcomes = metrics.counter("assets_processed_total", "Assets processed, by outcome.", ["outcome"])
+        self._refusals = metrics.counter("assets_refused_total", "Assets refused or failed, by code.", ["code"])
+        self._media = metrics.counter("media_ingested_seconds_total", "Seconds of media made ready.")
+        self._ffmpeg = metrics.histogram(
+            "ffmpeg_derivatives_duration_seconds",
+            "FFmpeg time per asset for its derivatives (proxy, filmstrip, audio, thumbnail).",
+            buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+        )
         self._db = db
         self._store = store
         self._spool = spool
@@ -113,7 +128,8 @@ class AssetProcessor:
                 last = time.monotonic()
                 await self._progress(asset, event, "transcoding", 0.1 + 0.8 * fraction)
 
-        made = await make_derivatives(source, media, source.parent, self._spec, on_progress)
+        with self._ffmpeg.time():
+            made = await make_derivatives(source, media, source.parent, self._spec, on_progress)
         await self._progress(asset, event, "storing", 0.9)
         keys: dict[str, str] = {}
         for name, path in made.items():
@@ -148,6 +164,8 @@ class AssetProcessor:
                 content_type=current.content_type,
             )
             await announce(conn, current, "ingested", ingested, causation_id=event.event_id)
+        self._outcomes.labels("ready").inc()
+        self._media.inc(current.media.duration_s)
         log.info("asset ingested", extra={"asset_id": asset.id, "tenant_id": asset.tenant_id})
 
     async def _fail(self, asset: AssetRow, event: Event[AssetRequested], refusal: RefusedError) -> None:
@@ -162,4 +180,6 @@ class AssetProcessor:
             await announce_failure(
                 conn, asset, code=refusal.code, message=refusal.detail, stage=stage, causation_id=event.event_id
             )
+        self._outcomes.labels("failed").inc()
+        self._refusals.labels(refusal.code).inc()
         log.info("asset failed", extra={"asset_id": asset.id, "code": refusal.code})

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reelforge_common.blocking import ProgressSink, run_reporting
 from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics
 from reelforge_pose.analysis import analyse
 from reelforge_pose.engine import PoseEngine
 from reelforge_pose.store.analyses import AnalysisResult, AnalysisRow
@@ -38,10 +39,16 @@ class Request:
 
 
 class Analyser:
-    def __init__(self, store_: ObjectStore, engine: PoseEngine, work_dir: Path | None) -> None:
+    def __init__(self, store_: ObjectStore, engine: PoseEngine, work_dir: Path | None, metrics: Metrics) -> None:
         self._store = store_
         self._engine = engine
         self._work_dir = work_dir
+        self._frames = metrics.counter("frames_analysed_total", "Video frames run through the pose model.")
+        self._duration = metrics.histogram(
+            "analysis_duration_seconds",
+            "Pose model time per analysis (decode and landmarks).",
+            buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800),
+        )
 
     @property
     def model(self) -> str:
@@ -64,7 +71,9 @@ class Analyser:
                     on_progress=lambda done, expected: sink(min(done / expected, 1.0)),
                 )
 
-            track = await run_reporting(work, report=report, every_s=PROGRESS_EVERY_S)
+            with self._duration.time():
+                track = await run_reporting(work, report=report, every_s=PROGRESS_EVERY_S)
+        self._frames.inc(track.frame_count)
         key = self._store.key(request.tenant_id, request.asset_id, f"{request.analysis_id}.npz")
         data = track.to_bytes()
         await self._store.put_stream(key, io.BytesIO(data), content_type=TRACK_CONTENT_TYPE, length=len(data))

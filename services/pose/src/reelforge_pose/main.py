@@ -34,7 +34,7 @@ async def build(resources: Resources[PoseSettings]) -> Components:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     engine = await asyncio.to_thread(PoseEngine, engine_config(settings))
     await asyncio.to_thread(engine.check)  # a model that cannot load stops the service at start-up
-    analyser = Analyser(object_store, engine, settings.work_dir)
+    analyser = Analyser(object_store, engine, settings.work_dir, resources.metrics)
     analyses = AnalysisJobs(db, analyser)
     comparisons = ComparisonJobs(
         db,

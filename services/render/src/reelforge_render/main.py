@@ -20,7 +20,7 @@ async def build(resources: Resources[RenderSettings]) -> Components:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     analyses = Analyses(settings.transcription_target, settings.pose_target, settings.internal_call_timeout_s)
     prerequisites = Prerequisites(db, object_store, analyses, pose_fps=settings.clip_pose_fps)
-    producer = Producer(settings, db, object_store, analyses)
+    producer = Producer(settings, db, object_store, analyses, resources.metrics)
     work = Subscription(
         durable=WORK_CONSUMER,
         routes=producer.routes(),

@@ -29,6 +29,7 @@ from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
 from reelforge_common.ffmpeg_process import FFmpegError
 from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics
 from reelforge_render import clip_render, loudness
 from reelforge_render.audio_energy import HOP_S, energy_db
 from reelforge_render.captions import ass_document, clip_words, srt_document
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 WORK_CONSUMER = "render-work"
 MAX_DELIVER = 5
 _PROGRESS_EVERY_S = 2.0
+_STAGE_BUCKETS_S = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 _CONTENT_TYPES = {"mp4": "video/mp4", "jpg": "image/jpeg", "srt": "application/x-subrip", "json": "application/json"}
 
 
@@ -60,11 +62,26 @@ class ClipJobFailedError(Exception):
 
 
 class Producer:
-    def __init__(self, settings: RenderSettings, db: Database, store_: ObjectStore, analyses: Analyses) -> None:
+    def __init__(
+        self, settings: RenderSettings, db: Database, store_: ObjectStore, analyses: Analyses, metrics: Metrics
+    ) -> None:
         self._settings = settings
         self._db = db
         self._store = store_
         self._analyses = analyses
+        self._stage_duration = metrics.histogram(
+            "clipjob_stage_duration_seconds",
+            "Time a clip job spends planning, and rendering all its clips.",
+            ["stage"],
+            buckets=_STAGE_BUCKETS_S,
+        )
+        self._clips = metrics.counter("clips_rendered_total", "Clips rendered and stored.")
+        self._media = metrics.counter("rendered_media_seconds_total", "Seconds of clip rendered.")
+        self._ffmpeg = metrics.histogram(
+            "ffmpeg_render_duration_seconds",
+            "FFmpeg time per clip (cut, reframe, captions, encode).",
+            buckets=_STAGE_BUCKETS_S,
+        )
 
     def routes(self) -> tuple[Route[ClipJobReady]]:
         return (Route("clipjob.ready", ClipJobReady, self.on_ready),)
@@ -78,8 +95,10 @@ class Producer:
             return  # deleted meanwhile: the job went with it
         await clip_jobs.mark_rendering(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
         try:
-            words, plan = await self._plan(job, asset)
-            rendered = await self._render_all(job, asset, words, plan)
+            with self._stage_duration.labels("planning").time():
+                words, plan = await self._plan(job, asset)
+            with self._stage_duration.labels("rendering").time():
+                rendered = await self._render_all(job, asset, words, plan)
         except ClipJobFailedError as exc:
             await self._fail(job, event, exc.code, str(exc))
             return
@@ -239,6 +258,7 @@ class Producer:
             on_progress=progress,
         )
         rendered_at = clock()
+        self._ffmpeg.observe(rendered_at - measured_at)
         subtitles = srt_document(spoken).encode()
         keys = {kind: self._store.key(job.tenant_id, job.id, f"{clip.idx}.{kind}") for kind in ("mp4", "jpg", "srt")}
         await self._put_file(keys["mp4"], video)
@@ -248,6 +268,8 @@ class Producer:
         async with self._db.transaction() as conn:
             await clip_jobs.mark_rendered(conn, tenant_id=job.tenant_id, clip_job_id=job.id, idx=clip.idx, files=files)
             await self._announce(conn, job, "rendering", base + share)
+        self._clips.inc()
+        self._media.inc(clip.end_s - clip.start_s)
         timings = {
             "measure_s": round(measured_at - started, 3),
             "render_s": round(rendered_at - measured_at, 3),

@@ -34,7 +34,7 @@ async def build(resources: Resources[TranscriptionSettings]) -> Components:
     assert object_store is not None
     engine = await asyncio.to_thread(Engine, engine_config(settings))  # loads the model
     embedder = await asyncio.to_thread(Embedder)  # all-MiniLM-L6-v2, for semantic search
-    transcriber = Transcriber(settings, db, object_store, engine, embedder)
+    transcriber = Transcriber(settings, db, object_store, engine, embedder, resources.metrics)
     service = TranscriptionService(db, object_store, engine, embedder)
     return Components(
         subscriptions=transcriber.subscriptions(),

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
+from reelforge_common.telemetry import Metrics
 from reelforge_transcription import store
 from reelforge_transcription.chunking import plan_chunks, stitch, wav_layout
 from reelforge_transcription.config import TranscriptionSettings
@@ -56,9 +58,23 @@ _VAD_WINDOW_S = 120.0
 
 class Transcriber:
     def __init__(
-        self, settings: TranscriptionSettings, db: Database, store_: ObjectStore, engine: Engine, embedder: Embedder
+        self,
+        settings: TranscriptionSettings,
+        db: Database,
+        store_: ObjectStore,
+        engine: Engine,
+        embedder: Embedder,
+        metrics: Metrics,
     ) -> None:
         self._settings = settings
+        self._audio = metrics.counter(
+            "audio_transcribed_seconds_total", "Seconds of audio transcribed (chunks included)."
+        )
+        self._engine_time = metrics.histogram(
+            "whisper_duration_seconds",
+            "Whisper time per transcription or chunk.",
+            buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+        )
         self._db = db
         self._store = store_
         self._engine = engine
@@ -145,7 +161,8 @@ class Transcriber:
             async with self._db.transaction() as conn:
                 await self._progress(conn, row, event, "transcribing", 0.05 + 0.9 * fraction)
 
-        return await run_reporting(
+        started = time.perf_counter()
+        transcript = await run_reporting(
             lambda on_progress: self._engine.transcribe(
                 path,
                 language=row.requested_language or None,
@@ -157,6 +174,9 @@ class Transcriber:
             report=report,
             every_s=_PROGRESS_EVERY_S,
         )
+        self._engine_time.observe(time.perf_counter() - started)
+        self._audio.inc(transcript.duration_s)
+        return transcript
 
     async def _progress(
         self, conn: Connection, row: TranscriptRow, event: Event[Any], stage: str, fraction: float
@@ -293,6 +313,7 @@ class Transcriber:
         layout = wav_layout(await self._store.read_head(audio.audio_key, _WAV_HEAD_BYTES))
         offset, length = layout.byte_range(chunk.start_s, chunk.end_s)
         samples = layout.samples(await self._store.read_range(audio.audio_key, offset, length))
+        started = time.perf_counter()
         piece = await asyncio.to_thread(
             self._engine.transcribe,
             samples,
@@ -301,6 +322,8 @@ class Transcriber:
             hotwords=row.hotwords or None,
             word_timestamps=row.word_timestamps,
         )
+        self._engine_time.observe(time.perf_counter() - started)
+        self._audio.inc(chunk.end_s - chunk.start_s)
         return Transcript(
             language=piece.language,
             language_probability=piece.language_probability,

@@ -36,7 +36,7 @@ from reelforge_common.bus.connection import Bus
 from reelforge_common.bus.envelope import Event, M, decode_envelope
 from reelforge_common.bus.errors import PermanentError
 from reelforge_common.bus.subjects import dead_letter_stream, dead_letter_subject, events_stream, filter_subject
-from reelforge_common.telemetry import Metrics, extract_context
+from reelforge_common.telemetry import SERVICE_ATTRIBUTE, Metrics, extract_context
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,24 @@ class _InFlight:
 class ConsumerRunner:
     """Runs one :class:`Subscription` until stopped."""
 
-    def __init__(self, bus: Bus, subscription: Subscription, metrics: Metrics, *, fetch_timeout_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        subscription: Subscription,
+        metrics: Metrics,
+        *,
+        fetch_timeout_s: float = 1.0,
+        backlog_poll_s: float = 15.0,
+    ) -> None:
         self._bus = bus
         self._sub = subscription
         self._fetch_timeout_s = fetch_timeout_s
+        self._backlog_poll_s = backlog_poll_s
         self._stream = (dead_letter_stream if subscription.dead_letters else events_stream)(bus.prefix)
         self._exact = {r.event_type: r for r in subscription.routes if "*" not in r.event_type}
         self._patterns = [r for r in subscription.routes if "*" in r.event_type]
         self._tracer = trace.get_tracer("reelforge.bus")
+        self._service = metrics.service
         self._inflight: dict[asyncio.Task[None], _InFlight] = {}
         # Fetch again once half the slots are free: refilling one slot at a
         # time would cost a server round trip per message.
@@ -106,6 +116,17 @@ class ConsumerRunner:
         self._rebinds = metrics.counter("bus_rebinds_total", "Pull subscriptions re-created.", ["consumer"]).labels(
             subscription.durable
         )
+        self._backlog = {
+            field: metrics.gauge(f"bus_consumer_{thing}_messages", doc, ["consumer"]).labels(subscription.durable)
+            for field, thing, doc in (
+                ("num_pending", "pending", "Messages in the stream not yet delivered to the consumer (its lag)."),
+                ("num_ack_pending", "ack_pending", "Messages delivered and not yet acknowledged."),
+                ("num_redelivered", "redelivered", "Messages delivered more than once and not yet acknowledged."),
+            )
+        }
+        metrics.gauge(
+            "bus_consumer_max_ack_pending_messages", "The consumer's limit of unacknowledged messages.", ["consumer"]
+        ).labels(subscription.durable).set(subscription.max_ack_pending)
 
     def filter_subjects(self) -> list[str]:
         subjects = [filter_subject(self._bus.prefix, r.event_type, self._sub.tenant) for r in self._sub.routes]
@@ -127,7 +148,11 @@ class ConsumerRunner:
 
     async def start(self) -> None:
         await self.ensure_consumer()
-        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._heartbeat())]
+        self._tasks = [
+            asyncio.create_task(self._run()),
+            asyncio.create_task(self._heartbeat()),
+            asyncio.create_task(self._report_backlog()),
+        ]
 
     @property
     def alive(self) -> bool:
@@ -145,8 +170,9 @@ class ConsumerRunner:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        self._tasks[1].cancel()
-        await asyncio.gather(self._tasks[1], return_exceptions=True)
+        for task in self._tasks[1:]:
+            task.cancel()
+        await asyncio.gather(*self._tasks[1:], return_exceptions=True)
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -215,6 +241,19 @@ class ConsumerRunner:
                     with suppress(Exception):
                         await entry.msg.in_progress()
 
+    async def _report_backlog(self) -> None:
+        """Publish the server's view of this consumer (lag, unacknowledged
+        messages) as gauges: what autoscalers and alerts watch."""
+        while True:
+            try:
+                info = await self._bus.js.consumer_info(self._stream, self._sub.durable)
+            except Exception as exc:
+                log.debug("consumer info for %s unavailable: %r", self._sub.durable, exc)
+            else:
+                for field, gauge in self._backlog.items():
+                    gauge.set(getattr(info, field) or 0)
+            await asyncio.sleep(self._backlog_poll_s)
+
     async def _process(self, msg: Msg) -> None:
         started = time.perf_counter()
         outcome = await self._dispatch(msg)
@@ -236,7 +275,11 @@ class ConsumerRunner:
                 f"{envelope.type} process",
                 context=extract_context(envelope.trace_context),
                 kind=trace.SpanKind.CONSUMER,
-                attributes={"messaging.consumer": self._sub.durable, "reelforge.event_id": envelope.event_id},
+                attributes={
+                    SERVICE_ATTRIBUTE: self._service,
+                    "messaging.consumer": self._sub.durable,
+                    "reelforge.event_id": envelope.event_id,
+                },
             ):
                 await route.handler(event)
         except PermanentError as exc:
