@@ -76,6 +76,33 @@ async def test_gateway_serves_health_and_metrics_and_projects_job_events(
         await service.stop()
 
 
+async def _health_of(port: int, service: str) -> int:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        request = health_pb2.HealthCheckRequest(service=service)
+        reply = await health_pb2_grpc.HealthStub(channel).Check(request, timeout=5)
+    return int(reply.status)
+
+
+async def test_grpc_health_follows_readiness_while_liveness_stays_up(settings: ServiceSettings) -> None:
+    """What Kubernetes' gRPC probes see: "" (readiness) goes NOT_SERVING when
+    the service loses NATS; "liveness" stays SERVING, so the pod is taken out
+    of rotation, not restarted."""
+    service = RunningService(DEFINITION, GatewaySettings.model_validate(settings.model_dump()))
+    await service.start()
+    try:
+        assert await _health_of(service.grpc_port, "") == health_pb2.HealthCheckResponse.SERVING
+        assert await _health_of(service.grpc_port, "liveness") == health_pb2.HealthCheckResponse.SERVING
+        await service.resources.bus.nc.close()
+
+        async def not_serving() -> bool:
+            return bool(await _health_of(service.grpc_port, "") == health_pb2.HealthCheckResponse.NOT_SERVING)
+
+        await wait_for(not_serving, timeout_s=15, what="readiness to follow the lost NATS connection")
+        assert await _health_of(service.grpc_port, "liveness") == health_pb2.HealthCheckResponse.SERVING
+    finally:
+        await service.stop()
+
+
 async def test_dead_lettered_job_message_fails_the_job_with_its_reason(
     settings: ServiceSettings, bus: Bus, db: Database
 ) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from reelforge_common.settings import ServiceSettings
 from reelforge_common.storage import ObjectStore
 
 
@@ -43,6 +44,29 @@ async def test_presigned_url_is_refused_after_expiry_and_for_another_object(stor
         assert (await http.get(valid)).status_code == 200
         assert (await http.get(signed_two_minutes_ago)).status_code == 403
         assert (await http.get(valid.replace("/a.txt?", "/b.txt?"))).status_code == 403
+
+
+async def test_presigned_urls_are_signed_for_the_public_endpoint(
+    store: ObjectStore, settings: ServiceSettings, uid: str
+) -> None:
+    """Behind a proxy or ingress (s3_public_url), callers get URLs for the
+    public host; the signature holds when the request reaches S3 through it."""
+    public = "https://media.reelforge.example"
+    behind_proxy = ObjectStore.from_settings(settings.model_copy(update={"s3_public_url": public}), uid)
+    key = store.key("acme", "clip.mp4")
+    await store.put_stream(key, io.BytesIO(b"frames"), length=6)
+    try:
+        url = await behind_proxy.presigned_get(key)
+        assert url.startswith(f"{public}/{settings.s3_bucket}/{key}?")
+        # What the proxy does: forward to S3 keeping the public Host header.
+        direct = url.replace(public, f"http://{settings.s3_endpoint}")
+        async with httpx.AsyncClient() as http:
+            forwarded = await http.get(direct, headers={"Host": "media.reelforge.example"})
+            assert (forwarded.status_code, forwarded.content) == (200, b"frames")
+            # Signed for the public host: reaching S3 under its own name fails.
+            assert (await http.get(direct)).status_code == 403
+    finally:
+        await store.delete_prefix(store.tenant_prefix("acme"))
 
 
 async def test_presign_expiry_is_bounded(store: ObjectStore) -> None:

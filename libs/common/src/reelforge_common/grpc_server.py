@@ -15,6 +15,9 @@ from opentelemetry import trace
 from reelforge_common.telemetry import SERVICE_ATTRIBUTE, Metrics, extract_context, inject_context
 
 Registrar = Callable[[grpc.aio.Server], None]
+# Health service name that is SERVING while the process runs (a liveness
+# probe); "" and the service names follow readiness.
+LIVENESS = "liveness"
 
 
 class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
@@ -134,8 +137,11 @@ class GrpcServer:
         self._service_names = list(service_names)
 
     async def start(self) -> None:
+        """Serve; the health of ``""`` and the service names (readiness) is
+        NOT_SERVING until :meth:`set_serving`, ``liveness`` SERVING at once."""
         await self._server.start()
-        await self.set_serving(True)
+        await self.set_serving(False)
+        await self.health.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
 
     async def set_serving(self, serving: bool) -> None:
         status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING

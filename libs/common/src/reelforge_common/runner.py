@@ -35,6 +35,7 @@ from reelforge_common.telemetry import HttpMetricsMiddleware, Metrics, configure
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=ServiceSettings)
 _INBOX_PRUNE_EVERY_S = 3600.0
+_READINESS_EVERY_S = 5.0
 
 
 @dataclass
@@ -92,6 +93,7 @@ class RunningService(Generic[S]):
         self._relay: OutboxRelay | None = None
         self._consumers: list[ConsumerRunner] = []
         self._housekeeping: asyncio.Task[None] | None = None
+        self._health_follower: asyncio.Task[None] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._stopping = False
         self._started = False
@@ -149,6 +151,9 @@ class RunningService(Generic[S]):
         self._housekeeping = asyncio.create_task(self._prune_inbox_periodically())
         ports = {"grpc_port": self.grpc_port, "http_port": self.http_port, "public_port": self.public_port}
         self._started = True
+        serving = await self.ready()
+        await self._grpc.set_serving(serving)
+        self._health_follower = asyncio.create_task(self._follow_readiness(serving))
         log.info("service started", extra=ports)
 
     async def _serve_http(self, app: ASGIApp, port: int) -> EmbeddedServer:
@@ -188,6 +193,17 @@ class RunningService(Generic[S]):
             return False
         return True
 
+    async def _follow_readiness(self, serving: bool) -> None:
+        """Keep gRPC health (what Kubernetes' gRPC readiness probe asks) in
+        step with :meth:`ready`, as ``/readyz`` is."""
+        assert self._grpc is not None
+        while True:
+            await asyncio.sleep(_READINESS_EVERY_S)
+            now = await self.ready()
+            if now != serving:
+                await self._grpc.set_serving(now)
+                serving = now
+
     async def _prune_inbox_periodically(self) -> None:
         retention_s = max(spec.max_age_s for spec in self.resources.bus.streams())
         while True:
@@ -204,8 +220,9 @@ class RunningService(Generic[S]):
         grace = self.settings.shutdown_grace_s
         if self._grpc is not None:
             await self._grpc.set_serving(False)
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
+        for task in (self._housekeeping, self._health_follower):
+            if task is not None:
+                task.cancel()
         await asyncio.gather(*(c.stop(grace) for c in self._consumers))
         for worker in self._workers:
             worker.cancel()

@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     s3_bucket: str = "reelforge"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    # Where callers outside the deployment reach S3 (e.g. https://media.example.com);
+    # presigned URLs are signed for it. Empty: the same as s3_endpoint.
+    s3_public_url: str = Field(default="", pattern=r"^(https?://[^/?#]+)?$")
 
     grpc_port: int = Field(default=0, ge=0, le=65535)
     http_port: int = Field(default=0, ge=0, le=65535)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from minio import Minio
 from minio.datatypes import Part
@@ -47,23 +48,40 @@ class ObjectStore:
     """One service's view of the bucket."""
 
     def __init__(
-        self, client: Minio, *, bucket: str, service: str, max_presign: timedelta = timedelta(hours=1)
+        self,
+        client: Minio,
+        *,
+        bucket: str,
+        service: str,
+        max_presign: timedelta = timedelta(hours=1),
+        signer: Minio | None = None,
     ) -> None:
         self._client = client
+        # Presigned URLs are for callers outside the cluster: signed for the
+        # public endpoint when there is one (signing needs no request).
+        self._signer = signer or client
         self.bucket = bucket
         self.service = service
         self.max_presign = max_presign
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings, service: str) -> ObjectStore:
-        client = Minio(
-            settings.s3_endpoint,
-            access_key=settings.s3_access_key.get_secret_value(),
-            secret_key=settings.s3_secret_key.get_secret_value(),
-            secure=settings.s3_secure,
-            region=settings.s3_region,
+        def client(endpoint: str, secure: bool) -> Minio:
+            return Minio(
+                endpoint,
+                access_key=settings.s3_access_key.get_secret_value(),
+                secret_key=settings.s3_secret_key.get_secret_value(),
+                secure=secure,
+                region=settings.s3_region,
+            )
+
+        signer = None
+        if settings.s3_public_url:
+            public = urlsplit(settings.s3_public_url)
+            signer = client(public.netloc, public.scheme == "https")
+        return cls(
+            client(settings.s3_endpoint, settings.s3_secure), bucket=settings.s3_bucket, service=service, signer=signer
         )
-        return cls(client, bucket=settings.s3_bucket, service=service)
 
     def key(self, tenant_id: str, *parts: str) -> str:
         """``<service>/<tenant>/<parts...>``; refuses segments that could
@@ -165,7 +183,7 @@ class ObjectStore:
     async def presigned_part(self, key: str, upload_id: str, number: int, expires: timedelta) -> str:
         """A URL allowing one PUT of part ``number`` of an upload."""
         return await asyncio.to_thread(
-            self._client.get_presigned_url,
+            self._signer.get_presigned_url,
             "PUT",
             self.bucket,
             self._own(key),
@@ -250,7 +268,7 @@ class ObjectStore:
     ) -> str:
         """A URL allowing one GET of ``key`` until it expires."""
         return await asyncio.to_thread(
-            self._client.presigned_get_object,
+            self._signer.presigned_get_object,
             self.bucket,
             key,
             expires=self._expiry(expires),
@@ -260,5 +278,5 @@ class ObjectStore:
     async def presigned_put(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
         """A URL allowing one PUT to ``key`` (one of this service's) until it expires."""
         return await asyncio.to_thread(
-            self._client.presigned_put_object, self.bucket, self._own(key), expires=self._expiry(expires)
+            self._signer.presigned_put_object, self.bucket, self._own(key), expires=self._expiry(expires)
         )
