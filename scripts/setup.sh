@@ -25,6 +25,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   exit 2
 fi
 
+if ! command -v kubectl >/dev/null; then
+  # Only the offline checks of deploy/k8s need it (tests/unit/test_deploy_k8s.py).
+  echo "setup: warning: kubectl not found: the Kubernetes manifest tests will fail (install kubectl 1.27+, which bundles kustomize)" >&2
+fi
+
 # Rebuild a venv that is half-made or from another Python.
 if ! .venv/bin/python -c 'import sys, pip; assert sys.version_info[:2] == (3, 11)' 2>/dev/null; then
   rm -rf .venv
