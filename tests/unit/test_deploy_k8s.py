@@ -381,9 +381,23 @@ def test_the_gateway_is_replicated_and_scaled_on_cpu(prod: list[Resource]) -> No
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
     assert hpa["spec"]["minReplicas"] >= 2
     assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
-    (ingress,) = of_kind(prod, "Ingress").values()
-    backends = {p["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]}
-    assert backends == {"gateway"}
+
+
+def test_both_public_apis_are_behind_tls_ingresses(prod: list[Resource]) -> None:
+    backends = {
+        name: {
+            (path["backend"]["service"]["name"], path["backend"]["service"]["port"]["name"])
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        }
+        for name, ingress in of_kind(prod, "Ingress").items()
+    }
+    assert backends == {"gateway": {("gateway", "api")}, "gateway-grpc": {("gateway", "grpc")}}
+    for ingress in of_kind(prod, "Ingress").values():
+        hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
+        assert hosts <= {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]}
+    grpc = of_kind(prod, "Ingress")["gateway-grpc"]
+    assert grpc["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "GRPC"
 
 
 def test_observability_configmaps_carry_the_loaders_labels(prod: list[Resource]) -> None:
@@ -463,8 +477,9 @@ def test_only_the_gateway_is_reachable_from_outside_the_namespace(prod: list[Res
                 ports = {p["port"] for p in rule["ports"]}
                 for name in selected:
                     reachable_from_outside.setdefault(name, set()).update(ports)
-    # Prometheus scrapes every pod's ops port; beyond it only the gateway's API.
-    assert reachable_from_outside.pop("gateway") == {8080, 8081}
+    # Prometheus scrapes every pod's ops port; beyond it only the gateway's
+    # public APIs, REST (8080) and gRPC (50051).
+    assert reachable_from_outside.pop("gateway") == {8080, 50051, 8081}
     assert all(ports == {8081} for ports in reachable_from_outside.values()), reachable_from_outside
 
 
