@@ -220,9 +220,11 @@ class RunningService(Generic[S]):
         grace = self.settings.shutdown_grace_s
         if self._grpc is not None:
             await self._grpc.set_serving(False)
-        for task in (self._housekeeping, self._health_follower):
-            if task is not None:
-                task.cancel()
+        background = [task for task in (self._housekeeping, self._health_follower) if task is not None]
+        for task in background:
+            task.cancel()
+        # Neither may be holding a pooled connection when the pool closes.
+        await asyncio.gather(*background, return_exceptions=True)
         await asyncio.gather(*(c.stop(grace) for c in self._consumers))
         for worker in self._workers:
             worker.cancel()

@@ -68,5 +68,12 @@ class Database:
         async with self.pool.acquire() as conn, conn.transaction():
             yield conn
 
-    async def close(self) -> None:
-        await self.pool.close()
+    async def close(self, timeout_s: float = 10.0) -> None:
+        """Close the pool once its connections are released; after
+        ``timeout_s`` (a connection still held by work that outlived the
+        shutdown grace) terminate them, so a stop never hangs."""
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout_s)
+        except TimeoutError:
+            log.warning("connections still in use after %.0f s: terminating the pool", timeout_s)
+            self.pool.terminate()
