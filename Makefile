@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-stamp
 PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml)
 PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src services/render/src services/notify/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
 
-.PHONY: help setup lock proto proto-check lint format typecheck unit integration test up down status bench demo clean
+.PHONY: help setup lock proto proto-check lint format typecheck unit integration deploy-check test up down status bench demo clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ unit: setup  ## unit tests (no infrastructure)
 
 integration: setup  ## integration tests against the real local stack (started on demand)
 	@$(BIN)/pytest tests/integration
+
+deploy-check: setup  ## validate deploy/ offline: every kustomize overlay, compose, Dockerfiles, alert rules and dashboard
+	@$(BIN)/pytest tests/unit/test_deploy_k8s.py tests/unit/test_deploy_compose.py tests/unit/test_deploy_images.py tests/unit/test_observability_rules.py
 
 test: setup lint typecheck proto-check  ## everything CI runs
 	@$(BIN)/pytest tests
