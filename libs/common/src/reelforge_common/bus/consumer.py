@@ -200,15 +200,23 @@ class ConsumerRunner:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._slots_free.wait(), 0.5)
                 continue
+            # A watchdog: a fetch that outlives its own timeout means the
+            # subscription is stuck and must be re-bound. It is told apart from
+            # the fetch's own timeout (no messages), which nats-py raises as
+            # nats.errors.TimeoutError or as a bare asyncio.TimeoutError.
+            fetch = asyncio.ensure_future(psub.fetch(batch=free, timeout=self._fetch_timeout_s))
+            done, _ = await asyncio.wait({fetch}, timeout=self._fetch_timeout_s + 5.0)
+            if not done:
+                fetch.cancel()
+                await asyncio.gather(fetch, return_exceptions=True)
+                log.warning("consumer %s fetch stuck, re-binding", self._sub.durable)
+                await self._pause(0.5)
+                return
             try:
-                # The outer bound is a watchdog: a fetch that outlives its own
-                # timeout means the subscription is stuck and must be re-bound.
-                msgs = await asyncio.wait_for(
-                    psub.fetch(batch=free, timeout=self._fetch_timeout_s), self._fetch_timeout_s + 5.0
-                )
-            except nats.errors.TimeoutError:
+                msgs = fetch.result()
+            except TimeoutError:
                 continue
-            except (TimeoutError, nats.errors.Error) as exc:
+            except nats.errors.Error as exc:
                 log.warning("consumer %s fetch failed, re-binding: %r", self._sub.durable, exc)
                 await self._pause(0.5)
                 return
