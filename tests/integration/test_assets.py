@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from conftest import Platform
-from media_corpus import LECTURE, SPEECH, bad_inputs, canary, truncated_after_header
+from media_corpus import IMAGES, LECTURE, SPEECH, bad_inputs, canary, ffmpeg, truncated_after_header
 from minio import Minio
 from support import wait_for
 
@@ -83,6 +83,30 @@ async def test_an_audio_only_asset_is_valid_and_flagged(platform: Platform) -> N
     asset = await wait_until_done(platform, auth, response.json()["id"])
     assert asset["status"] == "ready", asset
     assert set(asset["derivatives"]) == {"audio"}
+
+
+async def test_still_images_are_image_assets_with_a_thumbnail_only(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    webp = tmp_path / "frame.webp"
+    ffmpeg("-i", str(IMAGES / "astronaut.png"), str(webp))
+    for path, size, codec in (
+        (IMAGES / "astronaut.png", (512, 512), "png"),
+        (IMAGES / "grace_hopper.jpg", (512, 600), "mjpeg"),
+        (webp, (512, 512), "webp"),
+    ):
+        response = await upload(platform, auth, path)
+        assert response.status_code == 201, response.text
+        media = response.json()["media"]
+        assert media["is_image"] and not (media["has_video"] or media["has_audio"]), media
+        assert ((media["width"], media["height"]), media["video_codec"], media["duration_s"]) == (size, codec, 0)
+        asset = await wait_until_done(platform, auth, response.json()["id"])
+        assert asset["status"] == "ready", asset
+        assert set(asset["derivatives"]) == {"thumbnail"}
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(asset["derivatives"]["thumbnail"])).content[:3] == b"\xff\xd8\xff"
+    # Nothing can clip or analyse a picture: the refusal names the reason.
+    clip = await platform.api.post("/v1/clip-jobs", json={"asset_id": asset["id"]}, headers=auth)
+    assert (clip.status_code, clip.json()["code"]) == (422, "no_video"), clip.text
 
 
 async def test_bad_inputs_are_refused_with_their_code_and_leave_nothing_behind(

@@ -70,6 +70,8 @@ def _table(*columns: str) -> Table:
 def media_summary(media: MediaInfo | None) -> str | None:
     if media is None:
         return None
+    if media.is_image:
+        return f"image {media.width}x{media.height} {media.video_codec or ''}".strip()
     parts = []
     if media.duration_s is not None:
         parts.append(f"{media.duration_s:.1f} s")

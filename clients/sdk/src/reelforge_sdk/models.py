@@ -116,6 +116,8 @@ class MediaInfo:
     container: str | None
     has_video: bool
     has_audio: bool
+    # A still image (a first frame or a character's reference).
+    is_image: bool = False
 
     @classmethod
     def from_json(cls, data: Any) -> MediaInfo | None:
@@ -134,6 +136,7 @@ class MediaInfo:
             container=data.get("container"),
             has_video=bool(data.get("has_video")),
             has_audio=bool(data.get("has_audio")),
+            is_image=bool(data.get("is_image")),
         )
 
 

@@ -51,7 +51,7 @@ CODES: dict[str, tuple[int, str]] = {
     "transcript_not_ready": (409, "The transcription has not finished yet"),
     "transcript_failed": (409, "The latest transcription of the asset failed; see its job"),
     # Pose analyses and comparisons.
-    "no_video": (422, "The asset has no video track (audio only): there is nobody to see"),
+    "no_video": (422, "The asset has no video track (audio only, or a still image)"),
     "pose_not_ready": (409, "The pose analysis has not finished yet"),
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
     # Clip jobs.

@@ -3,7 +3,8 @@
 A fast-seeking run grabs the thumbnail; one decoding pass then writes
 everything else at once (split filter): the low-resolution constant-frame-rate
 proxy that pose analysis reads, the filmstrip (evenly spaced frames tiled
-into one JPEG) and the 16 kHz mono WAV that speech recognition reads.
+into one JPEG) and the 16 kHz mono WAV that speech recognition reads. A still
+image gets its thumbnail only.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ async def make_derivatives(
     them by name (``thumbnail``, ``filmstrip``, ``audio``, ``proxy``)."""
     made: dict[str, Path] = {}
     source_input = ffmpeg.input(f"file:{source}", **SAFE_INPUT)
+    if info.is_image:
+        made["thumbnail"] = out_dir / "thumbnail.jpg"
+        thumbnail = source_input.video.filter("scale", f"min({spec.thumbnail_width},iw)", -2)
+        await _run(thumbnail.output(str(made["thumbnail"]), vframes=1, **{"q:v": 3}), spec.threads, timeout_s=60.0)
+        return made
     if info.has_video:
         made["thumbnail"] = out_dir / "thumbnail.jpg"
         at = min(1.0, info.duration_s * 0.1)

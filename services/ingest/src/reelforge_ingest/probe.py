@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from reelforge.events.v1.asset_pb2 import MediaInfo
-from reelforge_common.ffmpeg_process import SAFE_INPUT
+from reelforge_common.ffmpeg_process import IMAGE_DEMUXERS, SAFE_INPUT
 from reelforge_ingest.refusals import RefusedError
 
 _PROBE_TIMEOUT_S = 60.0
@@ -72,6 +72,15 @@ def media_info(probed: dict[str, Any]) -> MediaInfo:
         None,
     )
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if fmt.get("format_name") in IMAGE_DEMUXERS and video is not None:
+        return MediaInfo(
+            size_bytes=int(fmt.get("size") or 0),
+            container=str(fmt["format_name"]),
+            is_image=True,
+            width=int(video.get("width") or 0),
+            height=int(video.get("height") or 0),
+            video_codec=str(video.get("codec_name", "")),
+        )
     info = MediaInfo(
         duration_s=_float(fmt.get("duration")),
         size_bytes=int(fmt.get("size") or 0),
@@ -97,19 +106,17 @@ def media_info(probed: dict[str, Any]) -> MediaInfo:
 
 
 def check_limits(info: MediaInfo, limits: Limits, *, stream_count: int) -> None:
+    if info.is_image:
+        _check_dimensions(info, limits)
+        return
     if not (info.has_video or info.has_audio):
         raise RefusedError("unsupported_media", "the file has neither an audio nor a video stream")
-    if info.has_video and (info.width <= 0 or info.height <= 0):
-        raise RefusedError("media_unreadable", "the video stream has no dimensions")
+    if info.has_video:
+        _check_dimensions(info, limits)
     if info.duration_s <= 0:
         raise RefusedError("media_unreadable", "the file has no duration (truncated or not seekable)")
     if stream_count > limits.max_streams:
         raise RefusedError("media_too_large", f"{stream_count} streams; at most {limits.max_streams} are accepted")
-    if info.width > limits.max_width or info.height > limits.max_height:
-        raise RefusedError(
-            "media_too_large",
-            f"{info.width}x{info.height} exceeds the {limits.max_width}x{limits.max_height} limit",
-        )
     if info.fps > limits.max_fps:
         raise RefusedError("media_too_large", f"{info.fps:g} frames/s exceeds the {limits.max_fps:g} limit")
     if info.duration_s > limits.max_duration_s:
@@ -118,6 +125,16 @@ def check_limits(info: MediaInfo, limits: Limits, *, stream_count: int) -> None:
         raise RefusedError(
             "duration_quota_exceeded",
             f"{info.duration_s:.0f} s exceeds the tenant's {limits.quota_duration_s:.0f} s per-asset quota",
+        )
+
+
+def _check_dimensions(info: MediaInfo, limits: Limits) -> None:
+    if info.width <= 0 or info.height <= 0:
+        raise RefusedError("media_unreadable", "the picture has no dimensions")
+    if info.width > limits.max_width or info.height > limits.max_height:
+        raise RefusedError(
+            "media_too_large",
+            f"{info.width}x{info.height} exceeds the {limits.max_width}x{limits.max_height} limit",
         )
 
 

@@ -29,6 +29,8 @@ _MEDIA_SIGNATURES: tuple[tuple[int, bytes], ...] = (
     (0, b"FLV"),
     (0, b"\x00\x00\x01\xba"),  # MPEG program stream
     (0, b"\x30\x26\xb2\x75"),  # ASF (wmv, wma)
+    (0, b"\x89PNG\r\n\x1a\n"),  # still images: first frames and characters' references
+    (0, b"\xff\xd8\xff"),  # JPEG (WebP is RIFF, above)
 )
 _PLAYLISTS: tuple[tuple[re.Pattern[bytes], str], ...] = (
     (re.compile(rb"^#EXTM3U"), "an HLS/M3U playlist"),

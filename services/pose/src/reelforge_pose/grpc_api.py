@@ -118,7 +118,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
                 context,
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "no_video",
-                f"asset {asset_id} is audio only: there is nobody to see",
+                f"asset {asset_id} has no video track: there is nobody to see",
             )
 
     async def RequestPoseAnalysis(

@@ -123,7 +123,7 @@ class Prerequisites:
         """Ask for the job's analyses (reusing finished ones); ready at once if both exist."""
         if not asset.has_video:
             await self._fail(
-                conn, job, "no_video", f"asset {asset.asset_id} is audio only: there is no picture to clip"
+                conn, job, "no_video", f"asset {asset.asset_id} has no video track: there is nothing to clip"
             )
             return
         tenant, language = job.tenant_id, job.options.language

@@ -23,6 +23,7 @@ class MediaInfo(BaseModel):
     container: str
     has_video: bool
     has_audio: bool
+    is_image: bool = Field(description="A still image (PNG, JPEG, WebP): a first frame or a character's reference")
 
 
 class Asset(BaseModel):
@@ -61,6 +62,7 @@ class Asset(BaseModel):
                 container=m.container,
                 has_video=m.has_video,
                 has_audio=m.has_audio,
+                is_image=m.is_image,
             )
         error = JobError(code=asset.error_code, message=asset.error_message) if asset.error_code else None
         return cls(

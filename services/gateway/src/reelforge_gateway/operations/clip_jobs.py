@@ -44,7 +44,7 @@ async def _source_asset(
     if asset.status == "failed":
         raise ProblemError("asset_failed", f"asset {body.asset_id} failed: {asset.error_code}")
     if asset.HasField("media") and not asset.media.has_video:
-        raise ProblemError("no_video", f"asset {body.asset_id} is audio only: there is no picture to clip")
+        raise ProblemError("no_video", f"asset {body.asset_id} has no video track: there is nothing to clip")
     return body.asset_id
 
 

@@ -41,7 +41,7 @@ async def _video_asset(clients: InternalClients, *, tenant_id: str, asset_id: st
     if asset.status != "ready":
         raise ProblemError("asset_not_ready", f"asset {asset_id} is {asset.status}")
     if not asset.media.has_video:
-        raise ProblemError("no_video", f"asset {asset_id} is audio only: there is nobody to see")
+        raise ProblemError("no_video", f"asset {asset_id} has no video track: there is nobody to see")
 
 
 async def request_pose_analysis(

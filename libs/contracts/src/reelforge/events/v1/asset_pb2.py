@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1freelforge/events/v1/asset.proto\x12\x13reelforge.events.v1\"\x8b\x02\n\tMediaInfo\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x0b\n\x03\x66ps\x18\x04 \x01(\x01\x12\x13\n\x0bvideo_codec\x18\x05 \x01(\t\x12\x13\n\x0b\x61udio_codec\x18\x06 \x01(\t\x12\x16\n\x0e\x61udio_channels\x18\x07 \x01(\r\x12\x19\n\x11\x61udio_sample_rate\x18\x08 \x01(\r\x12\x14\n\x0crotation_deg\x18\t \x01(\x05\x12\x12\n\nsize_bytes\x18\n \x01(\x04\x12\x11\n\tcontainer\x18\x0b \x01(\t\x12\x11\n\thas_video\x18\x0c \x01(\x08\x12\x11\n\thas_audio\x18\r \x01(\x08\"\x90\x01\n\x0e\x41ssetRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x14\n\x0coriginal_key\x18\x02 \x01(\t\x12\x12\n\nsource_url\x18\x03 \x01(\t\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\x12\x18\n\x10max_upload_bytes\x18\x05 \x01(\x04\x12\x16\n\x0emax_duration_s\x18\x06 \x01(\x01\"\xe2\x01\n\rAssetIngested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12-\n\x05media\x18\x02 \x01(\x0b\x32\x1e.reelforge.events.v1.MediaInfo\x12\x14\n\x0coriginal_key\x18\x03 \x01(\t\x12\x11\n\taudio_key\x18\x04 \x01(\t\x12\x11\n\tproxy_key\x18\x05 \x01(\t\x12\x15\n\rthumbnail_key\x18\x06 \x01(\t\x12\x10\n\x08\x66ilename\x18\x07 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x08 \x01(\t\x12\x15\n\rfilmstrip_key\x18\t \x01(\t\" \n\x0c\x41ssetDeleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1freelforge/events/v1/asset.proto\x12\x13reelforge.events.v1\"\x9d\x02\n\tMediaInfo\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x0b\n\x03\x66ps\x18\x04 \x01(\x01\x12\x13\n\x0bvideo_codec\x18\x05 \x01(\t\x12\x13\n\x0b\x61udio_codec\x18\x06 \x01(\t\x12\x16\n\x0e\x61udio_channels\x18\x07 \x01(\r\x12\x19\n\x11\x61udio_sample_rate\x18\x08 \x01(\r\x12\x14\n\x0crotation_deg\x18\t \x01(\x05\x12\x12\n\nsize_bytes\x18\n \x01(\x04\x12\x11\n\tcontainer\x18\x0b \x01(\t\x12\x11\n\thas_video\x18\x0c \x01(\x08\x12\x11\n\thas_audio\x18\r \x01(\x08\x12\x10\n\x08is_image\x18\x0e \x01(\x08\"\x90\x01\n\x0e\x41ssetRequested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x14\n\x0coriginal_key\x18\x02 \x01(\t\x12\x12\n\nsource_url\x18\x03 \x01(\t\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\x12\x18\n\x10max_upload_bytes\x18\x05 \x01(\x04\x12\x16\n\x0emax_duration_s\x18\x06 \x01(\x01\"\xe2\x01\n\rAssetIngested\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12-\n\x05media\x18\x02 \x01(\x0b\x32\x1e.reelforge.events.v1.MediaInfo\x12\x14\n\x0coriginal_key\x18\x03 \x01(\t\x12\x11\n\taudio_key\x18\x04 \x01(\t\x12\x11\n\tproxy_key\x18\x05 \x01(\t\x12\x15\n\rthumbnail_key\x18\x06 \x01(\t\x12\x10\n\x08\x66ilename\x18\x07 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x08 \x01(\t\x12\x15\n\rfilmstrip_key\x18\t \x01(\t\" \n\x0c\x41ssetDeleted\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,11 +32,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.events.v1.asset_p
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_MEDIAINFO']._serialized_start=57
-  _globals['_MEDIAINFO']._serialized_end=324
-  _globals['_ASSETREQUESTED']._serialized_start=327
-  _globals['_ASSETREQUESTED']._serialized_end=471
-  _globals['_ASSETINGESTED']._serialized_start=474
-  _globals['_ASSETINGESTED']._serialized_end=700
-  _globals['_ASSETDELETED']._serialized_start=702
-  _globals['_ASSETDELETED']._serialized_end=734
+  _globals['_MEDIAINFO']._serialized_end=342
+  _globals['_ASSETREQUESTED']._serialized_start=345
+  _globals['_ASSETREQUESTED']._serialized_end=489
+  _globals['_ASSETINGESTED']._serialized_start=492
+  _globals['_ASSETINGESTED']._serialized_end=718
+  _globals['_ASSETDELETED']._serialized_start=720
+  _globals['_ASSETDELETED']._serialized_end=752
 # @@protoc_insertion_point(module_scope)

@@ -33,6 +33,7 @@ class MediaInfo(_message.Message):
     CONTAINER_FIELD_NUMBER: _builtins.int
     HAS_VIDEO_FIELD_NUMBER: _builtins.int
     HAS_AUDIO_FIELD_NUMBER: _builtins.int
+    IS_IMAGE_FIELD_NUMBER: _builtins.int
     duration_s: _builtins.float
     width: _builtins.int
     height: _builtins.int
@@ -48,6 +49,11 @@ class MediaInfo(_message.Message):
     has_video: _builtins.bool
     """Audio-only and video-only assets are valid; these say which it is."""
     has_audio: _builtins.bool
+    is_image: _builtins.bool
+    """A still image (PNG, JPEG or WebP): width and height are set, has_video
+    and has_audio are false and the duration is 0. Used as a first frame or
+    a character's reference by generations.
+    """
     def __init__(
         self,
         *,
@@ -64,10 +70,11 @@ class MediaInfo(_message.Message):
         container: _builtins.str = ...,
         has_video: _builtins.bool = ...,
         has_audio: _builtins.bool = ...,
+        is_image: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "has_audio", b"has_audio", "has_video", b"has_video", "height", b"height", "rotation_deg", b"rotation_deg", "size_bytes", b"size_bytes", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "has_audio", b"has_audio", "has_video", b"has_video", "height", b"height", "is_image", b"is_image", "rotation_deg", b"rotation_deg", "size_bytes", b"size_bytes", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$reelforge/events/v1/generation.proto\x12\x13reelforge.events.v1\"\xba\x01\n\x13GenerationRequested\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x1c\n\x14\x66irst_frame_asset_id\x18\x05 \x01(\t\x12\x15\n\rcharacter_ids\x18\x06 \x03(\t\x12\x12\n\nduration_s\x18\x07 \x01(\x01\x12\x12\n\nresolution\x18\x08 \x01(\t\"e\n\x13GenerationCompleted\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x13\n\x0b\x63ost_micros\x18\x04 \x01(\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$reelforge/events/v1/generation.proto\x12\x13reelforge.events.v1\"\xca\x01\n\x13GenerationRequested\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08provider\x18\x02 \x01(\t\x12\r\n\x05model\x18\x03 \x01(\t\x12\x0e\n\x06prompt\x18\x04 \x01(\t\x12\x1c\n\x14\x66irst_frame_asset_id\x18\x05 \x01(\t\x12\x15\n\rcharacter_ids\x18\x06 \x03(\t\x12\x12\n\nduration_s\x18\x07 \x01(\x01\x12\x12\n\nresolution\x18\x08 \x01(\t\x12\x0e\n\x06\x61spect\x18\t \x01(\t\"\x97\x01\n\x13GenerationCompleted\x12\x15\n\rgeneration_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\x13\n\x0b\x63ost_micros\x18\x04 \x01(\x03\x12\x11\n\tvideo_key\x18\x05 \x01(\t\x12\x0e\n\x06\x63\x61\x63hed\x18\x06 \x01(\x08\x12\r\n\x05model\x18\x07 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.events.v1.generat
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_GENERATIONREQUESTED']._serialized_start=62
-  _globals['_GENERATIONREQUESTED']._serialized_end=248
-  _globals['_GENERATIONCOMPLETED']._serialized_start=250
-  _globals['_GENERATIONCOMPLETED']._serialized_end=351
+  _globals['_GENERATIONREQUESTED']._serialized_end=264
+  _globals['_GENERATIONCOMPLETED']._serialized_start=267
+  _globals['_GENERATIONCOMPLETED']._serialized_end=418
 # @@protoc_insertion_point(module_scope)
