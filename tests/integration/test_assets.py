@@ -97,7 +97,7 @@ async def test_still_images_are_image_assets_with_a_thumbnail_only(platform: Pla
         response = await upload(platform, auth, path)
         assert response.status_code == 201, response.text
         media = response.json()["media"]
-        assert media["is_image"] and not (media["has_video"] or media["has_audio"]), media
+        assert (media["is_image"], media["has_video"], media["has_audio"]) == (True, False, False), media
         assert ((media["width"], media["height"]), media["video_codec"], media["duration_s"]) == (size, codec, 0)
         asset = await wait_until_done(platform, auth, response.json()["id"])
         assert asset["status"] == "ready", asset

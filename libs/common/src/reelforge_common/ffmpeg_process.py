@@ -10,10 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 # concat lists, no image sequences, nothing that opens another file or URL.
 # The image "pipe" demuxers read one still image from the one file.
 IMAGE_DEMUXERS = frozenset({"png_pipe", "jpeg_pipe", "webp_pipe"})
-DEMUXERS = ",".join(
-    ["mov", "matroska", "webm", "avi", "wav", "mp3", "ogg", "flac", "aac", "flv", "mpegts", "mpeg", "asf"]
-    + sorted(IMAGE_DEMUXERS)
-)
+_MEDIA_DEMUXERS = ("mov", "matroska", "webm", "avi", "wav", "mp3", "ogg", "flac", "aac", "flv", "mpegts", "mpeg", "asf")
+DEMUXERS = ",".join((*_MEDIA_DEMUXERS, *sorted(IMAGE_DEMUXERS)))
 # Options for every FFmpeg input that came from a tenant: local files only.
 SAFE_INPUT = {"protocol_whitelist": "file", "format_whitelist": DEMUXERS}
 # Called with the fraction of ``duration_s`` FFmpeg has written so far.
