@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,9 @@ from conftest import Platform
 from media_corpus import IMAGES, LECTURE, SPEECH, bad_inputs, canary, ffmpeg, truncated_after_header
 from minio import Minio
 from support import wait_for
+
+from reelforge.ingest.v1 import ingest_pb2, ingest_pb2_grpc
+from reelforge_common.grpc_server import insecure_channel
 
 
 async def upload(platform: Platform, auth: dict[str, str], path: Path) -> httpx.Response:
@@ -107,6 +112,22 @@ async def test_still_images_are_image_assets_with_a_thumbnail_only(platform: Pla
     # Nothing can clip or analyse a picture: the refusal names the reason.
     clip = await platform.api.post("/v1/clip-jobs", json={"asset_id": asset["id"]}, headers=auth)
     assert (clip.status_code, clip.json()["code"]) == (422, "no_video"), clip.text
+
+
+async def test_an_upload_retried_with_the_same_job_id_answers_the_same_asset(platform: Platform) -> None:
+    tenant, auth = await platform.tenant("acme")
+    job_id = str(uuid.uuid4())
+
+    async def chunks() -> AsyncIterator[ingest_pb2.UploadChunk]:
+        start = ingest_pb2.UploadStart(tenant_id=tenant, job_id=job_id, filename="a.png", content_type="image/png")
+        yield ingest_pb2.UploadChunk(start=start)
+        yield ingest_pb2.UploadChunk(data=(IMAGES / "astronaut.png").read_bytes())
+
+    async with insecure_channel(f"127.0.0.1:{platform.ingest.grpc_port}") as channel:
+        stub = ingest_pb2_grpc.IngestStub(channel)
+        first, again = [await stub.Upload(chunks()) for _ in range(2)]
+    assert first.id == again.id
+    assert len((await platform.api.get("/v1/assets", headers=auth)).json()["items"]) == 1
 
 
 async def test_bad_inputs_are_refused_with_their_code_and_leave_nothing_behind(

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from reelforge.events.v1.asset_pb2 import AssetRequested, MediaInfo
 from reelforge.ingest.v1.ingest_pb2 import Quota
 from reelforge_common.db import Database
@@ -74,8 +76,12 @@ class Intake:
         return self._store.key(tenant_id, asset_id) + "/"
 
     async def upload(self, new: NewAsset, chunks: AsyncIterator[bytes]) -> AssetRow:
-        """A streamed upload: to local spool and S3 at once, then validated."""
+        """A streamed upload: to local spool and S3 at once, then validated.
+        A retry of an accepted upload (the same job id) answers its asset."""
         _check_job_id(new.job_id)
+        earlier = await assets.asset_of_job(self._db.pool, new.tenant_id, new.job_id)
+        if earlier is not None:
+            return earlier
         asset_id = str(uuid.uuid4())
         key = self.original_key(new.tenant_id, asset_id)
         spool_file = self._spool.original(asset_id)
@@ -94,9 +100,13 @@ class Intake:
                     conn, new, asset_id, status="processing", source="upload", size_bytes=size, media=media
                 )
                 await self._request_processing(conn, asset)
-        except BaseException:
+        except BaseException as exc:
             self._spool.discard(asset_id)
             await self._store.delete_prefix(self.asset_prefix(new.tenant_id, asset_id))
+            if isinstance(exc, asyncpg.UniqueViolationError):  # the same job's upload, at the same time
+                raced = await assets.asset_of_job(self._db.pool, new.tenant_id, new.job_id)
+                if raced is not None:
+                    return raced
             raise
         return asset
 

@@ -111,6 +111,13 @@ async def get_asset(
     return AssetRow.from_record(record) if record else None
 
 
+async def asset_of_job(conn: Connection | asyncpg.Pool, tenant_id: str, job_id: str) -> AssetRow | None:
+    record = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM assets WHERE tenant_id = $1 AND job_id = $2", tenant_id, job_id
+    )
+    return AssetRow.from_record(record) if record else None
+
+
 async def list_assets(
     conn: Connection | asyncpg.Pool,
     tenant_id: str,
