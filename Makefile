@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml)
-PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src services/render/src services/notify/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
+PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src services/render/src services/notify/src services/aigen/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
 
 .PHONY: help setup lock proto proto-check lint format typecheck unit integration deploy-check test up down status bench demo clean
 

@@ -36,9 +36,6 @@ import httpx
 import nats
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
-from reelforge_notify.config import NotifySettings
-from reelforge_notify.main import DEFINITION as NOTIFY
-from reelforge_notify.signing import new_secret
 from standardwebhooks import Webhook
 
 from reelforge.events.v1.jobs_pb2 import JobChanged
@@ -51,6 +48,9 @@ from reelforge_common.grpc_server import insecure_channel
 from reelforge_common.runner import RunningService
 from reelforge_devstack.components import read_env_file
 from reelforge_devstack.layout import StackLayout
+from reelforge_notify.config import NotifySettings
+from reelforge_notify.main import DEFINITION as NOTIFY
+from reelforge_notify.signing import new_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 TENANT = "bench"

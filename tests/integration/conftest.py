@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from minio import Minio
-from reelforge_notify.config import NotifySettings
-from reelforge_notify.main import DEFINITION as NOTIFY
 
+from reelforge_aigen.config import AigenSettings
+from reelforge_aigen.main import DEFINITION as AIGEN
 from reelforge_common.bus import Bus
 from reelforge_common.db import Database
 from reelforge_common.runner import RunningService
@@ -31,6 +31,8 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.main import DEFINITION as GATEWAY
 from reelforge_ingest.config import IngestSettings
 from reelforge_ingest.main import DEFINITION as INGEST
+from reelforge_notify.config import NotifySettings
+from reelforge_notify.main import DEFINITION as NOTIFY
 from reelforge_pose.config import PoseSettings
 from reelforge_pose.main import DEFINITION as POSE
 from reelforge_render.config import RenderSettings
@@ -149,6 +151,7 @@ class Platform:
     pose: RunningService[PoseSettings] | None = None
     render: RunningService[RenderSettings] | None = None
     notify: RunningService[NotifySettings] | None = None
+    aigen: RunningService[AigenSettings] | None = None
     tenants: list[str] = field(default_factory=list)
 
     async def tenant(self, name: str) -> tuple[str, dict[str, str]]:
@@ -179,8 +182,10 @@ WITH_POSE: dict[str, dict[str, object]] = {"pose": {}}
 WITH_CLIPS: dict[str, dict[str, object]] = {"transcription": {}, "pose": {}, "render": {}}
 # Webhooks and email; webhook receivers in tests listen on 127.0.0.2.
 WITH_NOTIFY: dict[str, dict[str, object]] = {"notify": {}}
+# AI generation (the local provider; tests add fake providers' URLs and keys).
+WITH_AIGEN: dict[str, dict[str, object]] = {"aigen": {}}
 # Every service: the whole API answers.
-WITH_EVERYTHING: dict[str, dict[str, object]] = {**WITH_CLIPS, **WITH_NOTIFY}
+WITH_EVERYTHING: dict[str, dict[str, object]] = {**WITH_CLIPS, **WITH_NOTIFY, **WITH_AIGEN}
 
 
 @pytest.fixture
@@ -248,6 +253,22 @@ async def platform(
                 }
             ),
         )
+    aigen = None
+    if "aigen" in overrides:
+        aigen = RunningService(
+            AIGEN,
+            AigenSettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_aigen",
+                    "work_dir": tmp_path / "aigen-work",
+                    # Fake providers serve their result files on 127.0.0.2.
+                    "download_allow_networks": ["127.0.0.2/32"],
+                    "poll_interval_s": 0.05,
+                    **overrides["aigen"],
+                }
+            ),
+        )
     ingest = RunningService(
         INGEST,
         IngestSettings.model_validate(
@@ -291,6 +312,10 @@ async def platform(
         if notify is not None:
             await notify.start()
             targets["notify_target"] = f"127.0.0.1:{notify.grpc_port}"
+        if aigen is not None:
+            aigen.settings = aigen.settings.model_copy(update={"ingest_target": targets["ingest_target"]})
+            await aigen.start()
+            targets["aigen_target"] = f"127.0.0.1:{aigen.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:
@@ -302,15 +327,16 @@ async def platform(
                 pose=pose,
                 render=render,
                 notify=notify,
+                aigen=aigen,
                 tenants=tenants,
             )
     finally:
         await gateway.stop()
-        for service_running in (render, transcription, pose, notify):
+        for service_running in (render, transcription, pose, notify, aigen):
             if service_running is not None:
                 await service_running.stop()
         await ingest.stop()
-        for service in ("ingest", "transcription", "pose", "render"):
+        for service in ("ingest", "transcription", "pose", "render", "aigen"):
             store = ObjectStore.from_settings(settings, service)
             for tenant in tenants:
                 await store.delete_prefix(store.tenant_prefix(tenant))
@@ -321,5 +347,6 @@ async def platform(
             f"{uid}_pose",
             f"{uid}_render",
             f"{uid}_notify",
+            f"{uid}_aigen",
         ):
             await db.pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from conftest import WITH_NOTIFY, Platform
 from media_corpus import LECTURE
-from reelforge_notify.config import RETRY_DELAYS_S
 from standardwebhooks import Webhook, WebhookVerificationError
 from support import wait_for
 from test_assets import upload
@@ -22,6 +21,7 @@ from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
 from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted
 from reelforge_common.bus import Bus, new_envelope
 from reelforge_devstack.webhook_receiver import Received, Reply, WebhookReceiver
+from reelforge_notify.config import RETRY_DELAYS_S
 
 RECEIVER_HOST = "127.0.0.2"  # allowed by the platform's notify; 127.0.0.1 stays forbidden
 # Scaled clocks: the default schedule (5 s ... 10 h, about 27 h in all) in about 10 s.

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from reelforge_notify.signing import new_secret, webhook_headers
 from standardwebhooks import WebhookVerificationError
 from test_cli_webhooks import delivery_json, webhook_json
 from test_sdk import API, TOKEN, async_client, client
 
+from reelforge_notify.signing import new_secret, webhook_headers
 from reelforge_sdk import verify_webhook
 
 

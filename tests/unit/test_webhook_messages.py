@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from reelforge_notify.messages import job_message, webhook_test_message
-
 from reelforge.events.v1.jobs_pb2 import JobChanged
 from reelforge_common.bus import Event
+from reelforge_notify.messages import job_message, webhook_test_message
 
 AT = datetime(2026, 12, 3, 12, 0, 1, tzinfo=UTC)
 

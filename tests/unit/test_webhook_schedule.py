@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+
 from reelforge_notify.config import RETRY_DELAYS_S
 from reelforge_notify.schedule import RetrySchedule, parse_retry_after
 

@@ -6,8 +6,9 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from reelforge_notify.signing import new_secret, webhook_headers
 from standardwebhooks import Webhook, WebhookVerificationError
+
+from reelforge_notify.signing import new_secret, webhook_headers
 
 BODY = '{"type":"job.succeeded","timestamp":"2026-12-03T12:00:00Z","data":{"job_id":"j1"}}'
 

@@ -3,9 +3,10 @@ and a client channel that propagates trace context."""
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, NoReturn
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -113,6 +114,46 @@ async def refuse(context: grpc.aio.ServicerContext, status: grpc.StatusCode, cod
     (the gateway answers callers with that problem)."""
     await context.abort(status, detail, trailing_metadata=(("rf-code", code),))
     raise AssertionError("unreachable: abort raises")
+
+
+class RefusedError(Exception):
+    """Raised by a servicer method wrapped in :func:`refusing`: the call ends
+    with the problem ``code`` and ``detail``."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+Svc = TypeVar("Svc")
+Rq = TypeVar("Rq")
+Rs = TypeVar("Rs")
+Method = Callable[[Svc, Rq, grpc.aio.ServicerContext], Awaitable[Rs]]
+
+
+def refusing(
+    statuses: Mapping[str, grpc.StatusCode], default: grpc.StatusCode = grpc.StatusCode.FAILED_PRECONDITION
+) -> Callable[[Method[Svc, Rq, Rs]], Method[Svc, Rq, Rs]]:
+    """A :class:`RefusedError` raised by the method ends the call with the code's
+    status (from ``statuses``, else ``default``) and its ``rf-code``."""
+
+    def wrap(method: Method[Svc, Rq, Rs]) -> Method[Svc, Rq, Rs]:
+        @functools.wraps(method)
+        async def call(self: Svc, request: Rq, context: grpc.aio.ServicerContext) -> Rs:
+            try:
+                return await method(self, request, context)
+            except RefusedError as refusal:
+                await refuse(context, statuses.get(refusal.code, default), refusal.code, refusal.detail)
+
+        return call
+
+    return wrap
+
+
+def refusal_code(exc: grpc.aio.AioRpcError) -> str:
+    """The problem code a service refused with (see :func:`refuse`); "" when none."""
+    return next((str(value) for key, value in exc.trailing_metadata() or () if key == "rf-code"), "")
 
 
 def insecure_channel(target: str) -> grpc.aio.Channel:

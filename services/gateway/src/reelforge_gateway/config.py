@@ -20,6 +20,7 @@ class GatewaySettings(ServiceSettings):
     pose_target: str = "127.0.0.1:17030"
     render_target: str = "127.0.0.1:17050"
     notify_target: str = "127.0.0.1:17060"
+    aigen_target: str = "127.0.0.1:17040"
     # Deadline of calls to internal services; uploads stream for as long as they take.
     internal_call_timeout_s: float = Field(default=60.0, gt=0)
 

@@ -12,12 +12,13 @@ from typing import Generic, TypeVar
 
 import grpc
 
+from reelforge.aigen.v1.aigen_pb2_grpc import AigenStub
 from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
 from reelforge.notify.v1.notify_pb2_grpc import NotifyStub
 from reelforge.pose.v1.pose_pb2_grpc import PoseStub
 from reelforge.render.v1.render_pb2_grpc import RenderStub
 from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
-from reelforge_common.grpc_server import insecure_channel
+from reelforge_common.grpc_server import insecure_channel, refusal_code
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.problems import CODES, ProblemError
 
@@ -40,8 +41,7 @@ class ServiceClient(Generic[S]):
             raise self.problem_from(exc) from exc
 
     def problem_from(self, exc: grpc.aio.AioRpcError) -> ProblemError:
-        metadata = exc.trailing_metadata() or ()
-        code = next((str(value) for key, value in metadata if key == "rf-code"), "")
+        code = refusal_code(exc)
         if code in CODES:
             return ProblemError(code, exc.details() or "")
         if exc.code() in {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}:
@@ -77,6 +77,11 @@ class NotifyClient(ServiceClient[NotifyStub]):
         super().__init__("notify", NotifyStub, target, timeout_s)
 
 
+class AigenClient(ServiceClient[AigenStub]):
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("aigen", AigenStub, target, timeout_s)
+
+
 @dataclass(frozen=True)
 class InternalClients:
     """A client of each internal service the gateway calls."""
@@ -86,6 +91,7 @@ class InternalClients:
     pose: PoseClient
     render: RenderClient
     notify: NotifyClient
+    aigen: AigenClient
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> InternalClients:
@@ -96,8 +102,9 @@ class InternalClients:
             pose=PoseClient(settings.pose_target, timeout),
             render=RenderClient(settings.render_target, timeout),
             notify=NotifyClient(settings.notify_target, timeout),
+            aigen=AigenClient(settings.aigen_target, timeout),
         )
 
     async def close(self) -> None:
-        for client in (self.ingest, self.transcription, self.pose, self.render, self.notify):
+        for client in (self.ingest, self.transcription, self.pose, self.render, self.notify, self.aigen):
             await client.close()

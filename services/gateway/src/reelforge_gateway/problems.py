@@ -56,6 +56,11 @@ CODES: dict[str, tuple[int, str]] = {
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
     # Clip jobs.
     "asset_failed": (409, "The asset failed to ingest; see its error"),
+    # Generations and characters.
+    "provider_not_configured": (422, "This deployment offers no such provider (see /v1/providers)"),
+    "budget_exceeded": (402, "The request's estimate exceeds what is left of the tenant's monthly AI budget"),
+    "not_an_image": (422, "The asset is not a still image (PNG, JPEG or WebP)"),
+    "character_inactive": (409, "The character is deactivated"),
     # Notifications.
     "email_not_configured": (409, "This deployment sends no email (no SMTP server is configured)"),
     # Quotas and limits.

@@ -17,11 +17,6 @@ from reelforge_render.reframe import SubjectTrack
 _MAX_EMBED = 2000
 
 
-def refusal_code(exc: grpc.aio.AioRpcError) -> str:
-    """The Reelforge problem code a service refused with ("" when none)."""
-    return next((str(value) for key, value in exc.trailing_metadata() or () if key == "rf-code"), "")
-
-
 @dataclass(frozen=True)
 class PoseSignals:
     subject: SubjectTrack

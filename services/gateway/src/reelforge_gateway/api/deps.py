@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import (
+    AigenClient,
     IngestClient,
     InternalClients,
     NotifyClient,
@@ -134,6 +135,13 @@ async def _notify(request: Request) -> NotifyClient:
 
 
 Notify = Annotated[NotifyClient, Depends(_notify)]
+
+
+async def _aigen(request: Request) -> AigenClient:
+    return _clients(request).aigen
+
+
+Aigen = Annotated[AigenClient, Depends(_aigen)]
 
 
 async def _all_clients(request: Request) -> InternalClients:

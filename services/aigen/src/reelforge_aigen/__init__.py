@@ -1,0 +1,1 @@
+"""Reelforge aigen service: the one egress to external AI providers."""

@@ -1,0 +1,1 @@
+"""aigen's SQL, one module per table group."""
