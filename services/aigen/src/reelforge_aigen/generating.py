@@ -175,11 +175,17 @@ class Generator:
         last: ProviderError | None = None
         for name in self._chain(row):
             provider = self._providers[name]
-            model = row.spec.model if name == row.spec.provider else provider.default_model
+            spec = row.spec
+            if name == spec.provider:
+                model, duration_s, resolution = spec.model, spec.duration_s, spec.resolution
+            else:  # a fallback: its default model, as close to the request as it makes
+                model = provider.default_model
+                duration_s, resolution = provider.models[model].nearest(
+                    duration_s=spec.duration_s, resolution=spec.resolution
+                )
             job = VideoJob(
-                generation_id=row.id, model=model, prompt=row.spec.prompt, duration_s=row.spec.duration_s,
-                resolution=row.spec.resolution, aspect=row.spec.aspect, seed=row.spec.seed,
-                first_frame=first_frame, character=character,
+                generation_id=row.id, model=model, prompt=spec.prompt, duration_s=duration_s, resolution=resolution,
+                aspect=spec.aspect, seed=spec.seed, first_frame=first_frame, character=character,
             )  # fmt: skip
             try:
                 estimate = await self._take_on(row, provider, job)

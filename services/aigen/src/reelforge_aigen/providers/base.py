@@ -86,6 +86,21 @@ class ModelSpec:
     # Resolutions allowed only at some durations: {"1080p": (6,)}.
     resolution_durations: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
+    def nearest(self, *, duration_s: float, resolution: str) -> tuple[float, str]:
+        """The duration and resolution this model makes closest to those asked
+        (a fallback provider makes what it can)."""
+        if self.durations_s:
+            duration_s = float(min(self.durations_s, key=lambda d: abs(d - duration_s)))
+        else:
+            duration_s = min(max(duration_s, self.min_s), self.max_s)
+        if resolution not in self.resolutions:
+            asked = _lines(resolution)
+            resolution = min(self.resolutions, key=lambda r: abs(_lines(r) - asked))
+        allowed = self.resolution_durations.get(resolution)
+        if allowed and duration_s not in allowed:
+            duration_s = float(min(allowed, key=lambda d: abs(d - duration_s)))
+        return duration_s, resolution
+
     def problems(self, *, duration_s: float, resolution: str, aspect: str, image: bool, character: bool) -> list[str]:
         """Why a request does not fit this model (empty: it fits)."""
         found = []
@@ -105,6 +120,11 @@ class ModelSpec:
         if character and not self.accepts_character:
             found.append(f"{self.name} takes no character reference")
         return found
+
+
+def _lines(resolution: str) -> int:
+    """720 for "720p"."""
+    return int(resolution.rstrip("p") or 0)
 
 
 @dataclass(frozen=True)

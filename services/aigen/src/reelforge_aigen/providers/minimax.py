@@ -127,6 +127,13 @@ class MiniMax:
 
     async def poll(self, task_id: str, dest: Path) -> Outcome:
         response = await self._http.send("GET", "/v1/query/video_generation", params={"task_id": task_id})
+        try:
+            failed = response.json().get("status") == "Fail"
+        except (ValueError, AttributeError):
+            failed = False
+        if failed:  # the reason (a moderation code, say) rides in base_resp: it is the task's, not the call's
+            reason = (response.json().get("base_resp") or {}).get("status_msg") or "the task failed"
+            raise generation_failed(f"MiniMax failed the task: {reason}")
         body = self._checked(response)
         status = body.get("status")
         if status == "Success":
@@ -135,9 +142,6 @@ class MiniMax:
                 raise unavailable("MiniMax reported success without a file_id")
             await self._http.download(await self._download_url(str(file_id)), dest)
             return Outcome(task_id=task_id, video=dest)
-        if status == "Fail":
-            reason = (body.get("base_resp") or {}).get("status_msg") or "the task failed"
-            raise generation_failed(f"MiniMax failed the task: {reason}")
         # Preparing, Queueing, Processing; a status MiniMax adds later is also "still running".
         return Outcome(task_id=task_id, fraction=_RUNNING.get(str(status), 0.3))
 
