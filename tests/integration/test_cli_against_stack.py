@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import OPERATOR_TOKEN, WITH_EVERYTHING, WITH_POSE, WITH_TRANSCRIPTION, Platform
-from media_corpus import LECTURE, POSE, SPEECH
+from conftest import OPERATOR_TOKEN, WITH_AIGEN, WITH_EVERYTHING, WITH_POSE, WITH_TRANSCRIPTION, Platform
+from media_corpus import IMAGES, LECTURE, POSE, SPEECH
 from standardwebhooks import Webhook
 
 from reelforge_devstack.webhook_receiver import WebhookReceiver
@@ -105,6 +105,48 @@ async def test_transcribe_uploads_a_speech_file_and_prints_what_is_said(platform
     assert code == 0, err
     spoken = " ".join(re.findall(r"[a-z']+", out.lower()))
     assert spoken.endswith("ask not what your country can do for you ask what you can do for your country")
+
+
+@pytest.mark.parametrize("platform", [WITH_AIGEN], indirect=True)
+async def test_generate_with_the_local_provider_writes_a_playable_clip_registered_as_an_asset(
+    platform: Platform, tmp_path: Path
+) -> None:
+    tenant, auth = await platform.tenant("maker")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    out_dir = tmp_path / "out"
+    code, out, err = await cli(
+        platform, "generate", "--provider", "local", "--prompt", "a lighthouse at dusk", "-o", str(out_dir), "--json",
+        api_key=token,
+    )  # fmt: skip
+    assert code == 0, err
+    made = json.loads(out)
+    assert (made["status"], made["provider"], made["procedural"]) == ("succeeded", "local", True)
+    video = out_dir / made["file"]
+    assert json.loads((out_dir / "generation.json").read_text())["id"] == made["id"]
+    probe = await asyncio.create_subprocess_exec(
+        "ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", str(video),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert sorted((await probe.communicate())[0].decode().split()) == ["audio", "video"]
+    code, out, err = await cli(platform, "assets", "get", made["asset_id"], "--json", api_key=token)
+    assert code == 0, err
+    assert json.loads(out)["id"] == made["asset_id"]
+
+    # A first frame from a file, the estimate, the budget, and a refusal that names its code.
+    code, out, err = await cli(
+        platform, "generate", "--image", str(IMAGES / "astronaut.png"), "-o", str(out_dir), "--estimate", "--json",
+        api_key=token,
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["within_budget"] is True
+    code, out, err = await cli(platform, "admin", "tenant", "budget", tenant, "--usd", "5", "--json")
+    assert code == 0, err
+    assert json.loads(out)["budget"]["usd"] == 5
+    code, _, err = await cli(
+        platform, "generate", "--provider", "nope", "--prompt", "x", "-o", str(out_dir), api_key=token
+    )
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: provider_not_configured:")
 
 
 @pytest.mark.parametrize("platform", [WITH_POSE], indirect=True)

@@ -14,6 +14,7 @@ from reelforge_cli.commands import (
     assets,
     clip,
     email,
+    generate,
     jobs,
     keys,
     login,
@@ -37,6 +38,7 @@ def create_app(
     cli = typer.Typer(
         name="reelforge",
         help="Upload media to Reelforge, cut it into clips, transcribe it, analyse and compare movement, "
+        "generate videos with AI providers, "
         "follow its jobs, receive them as signed webhooks, "
         "and administer tenants, keys and quotas.",
         no_args_is_help=True,
@@ -62,12 +64,17 @@ def create_app(
     cli.command("pose")(pose.pose)
     cli.command("compare")(pose.compare)
     cli.command("clip")(clip.clip)
+    cli.command("generate")(generate.generate)
+    cli.command("providers")(generate.providers)
+    cli.command("spend")(generate.spend)
     cli.command("quotas")(quotas.quotas)
     cli.command("email")(email.email)
     cli.add_typer(assets.app, name="assets")
     cli.add_typer(jobs.app, name="jobs")
     cli.add_typer(keys.app, name="keys")
     cli.add_typer(webhooks.app, name="webhooks")
+    cli.add_typer(generate.generations, name="generations")
+    cli.add_typer(generate.characters, name="characters")
     cli.add_typer(admin.app, name="admin")
     return cli
 

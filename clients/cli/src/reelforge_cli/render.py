@@ -39,6 +39,13 @@ STATUS_STYLES = {
     "pending": "yellow",
     "enabled": "green",
     "on": "green",
+    "cancelled": "red",
+    # Provider circuits, budget checks.
+    "closed": "green",
+    "half_open": "yellow",
+    "open": "red",
+    "yes": "green",
+    "no": "red",
 }
 
 
@@ -50,7 +57,7 @@ def when(value: datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else "-"
 
 
-def _fields(rows: Iterable[tuple[str, RenderableType | str | None]]) -> Table:
+def field_grid(rows: Iterable[tuple[str, RenderableType | str | None]]) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -60,7 +67,7 @@ def _fields(rows: Iterable[tuple[str, RenderableType | str | None]]) -> Table:
     return grid
 
 
-def _table(*columns: str) -> Table:
+def new_table(*columns: str) -> Table:
     table = Table(show_edge=False, header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -101,15 +108,15 @@ def asset_panel(asset: Asset) -> Panel:
         ("created", when(asset.created_at)),
         ("updated", when(asset.updated_at)),
     ]
-    return Panel(_fields(rows), title=f"asset {asset.id}", title_align="left", expand=False)
+    return Panel(field_grid(rows), title=f"asset {asset.id}", title_align="left", expand=False)
 
 
 def assets_table(assets: Sequence[Asset], next_cursor: str | None = None) -> RenderableType:
-    table = _table("id", "status", "filename", "size", "source", "updated")
+    table = new_table("id", "status", "filename", "size", "source", "updated")
     for asset in assets:
         size = decimal(asset.size_bytes) if asset.size_bytes is not None else "-"
         table.add_row(asset.id, status_text(asset.status), asset.filename, size, asset.source, when(asset.updated_at))
-    return _with_cursor(table, len(assets), "asset", next_cursor)
+    return with_cursor(table, len(assets), "asset", next_cursor)
 
 
 def job_panel(job: Job) -> Panel:
@@ -124,7 +131,7 @@ def job_panel(job: Job) -> Panel:
         ("updated", when(job.updated_at)),
         ("outputs", job_outputs(job.outputs)),
     ]
-    return Panel(_fields(rows), title=f"job {job.id}", title_align="left", expand=False)
+    return Panel(field_grid(rows), title=f"job {job.id}", title_align="left", expand=False)
 
 
 def job_outputs(outputs: Mapping[str, JobOutput]) -> Table | None:
@@ -140,7 +147,7 @@ def job_outputs(outputs: Mapping[str, JobOutput]) -> Table | None:
 
 
 def jobs_table(jobs: Sequence[Job], next_cursor: str | None = None) -> RenderableType:
-    table = _table("id", "kind", "status", "stage", "progress", "resource", "updated")
+    table = new_table("id", "kind", "status", "stage", "progress", "resource", "updated")
     for job in jobs:
         table.add_row(
             job.id,
@@ -151,10 +158,10 @@ def jobs_table(jobs: Sequence[Job], next_cursor: str | None = None) -> Renderabl
             job.resource_id,
             when(job.updated_at),
         )
-    return _with_cursor(table, len(jobs), "job", next_cursor)
+    return with_cursor(table, len(jobs), "job", next_cursor)
 
 
-def _with_cursor(table: Table, count: int, noun: str, next_cursor: str | None) -> RenderableType:
+def with_cursor(table: Table, count: int, noun: str, next_cursor: str | None) -> RenderableType:
     footer = f"{count} {noun}{'' if count == 1 else 's'}"
     if next_cursor:
         footer += f"; more with --cursor {next_cursor} (or --all)"
@@ -169,14 +176,14 @@ def key_panel(key: ApiKey) -> RenderableType:
         ("revoked", when(key.revoked_at) if key.revoked_at else None),
         ("token", Text(key.token, style="bold yellow") if key.token else None),
     ]
-    panel = Panel(_fields(rows), title=f"api key {key.id}", title_align="left", expand=False)
+    panel = Panel(field_grid(rows), title=f"api key {key.id}", title_align="left", expand=False)
     if key.token:
         return Group(panel, Text("The token is shown only once: store it now.", style="yellow"))
     return panel
 
 
 def keys_table(keys: Sequence[ApiKey]) -> Table:
-    table = _table("id", "name", "scopes", "created", "revoked")
+    table = new_table("id", "name", "scopes", "created", "revoked")
     for key in keys:
         table.add_row(key.id, key.name, ", ".join(key.scopes), when(key.created_at), when(key.revoked_at))
     return table
@@ -191,13 +198,13 @@ def tenant_created(created: TenantWithKey) -> RenderableType:
         ("api key", Text(created.api_key.token or "", style="bold yellow")),
     ]
     return Group(
-        Panel(_fields(rows), title=f"tenant {tenant.name}", title_align="left", expand=False),
+        Panel(field_grid(rows), title=f"tenant {tenant.name}", title_align="left", expand=False),
         Text("The API key is shown only once: store it now (e.g. reelforge login --api-key ...).", style="yellow"),
     )
 
 
 def tenants_table(tenants: Sequence[Tenant]) -> Table:
-    table = _table("id", "name", "created")
+    table = new_table("id", "name", "created")
     for tenant in tenants:
         table.add_row(tenant.id, tenant.name, when(tenant.created_at))
     return table
@@ -210,7 +217,7 @@ def _number(value: float) -> str:
 def quota_report(report: QuotaReport) -> RenderableType:
     """The tenant's quotas (its own, or the gateway's default) and its usage this month."""
     quotas, usage = report.quotas, report.usage
-    table = _table("quota", "value", "set by")
+    table = new_table("quota", "value", "set by")
     for name, value in quotas.limits().items():
         shown = _number(value)
         if name == "max_upload_bytes":
@@ -222,7 +229,7 @@ def quota_report(report: QuotaReport) -> RenderableType:
         ("minutes used", f"{_number(usage.minutes_used)} of {quotas.monthly_minutes}"),
         ("active jobs", f"{usage.active_jobs} of {quotas.max_concurrent_jobs}"),
     ]
-    body = Group(table, Text(""), Text("usage", style="bold underline"), _fields(usage_rows))
+    body = Group(table, Text(""), Text("usage", style="bold underline"), field_grid(usage_rows))
     return Panel(body, title=f"quotas of tenant {report.tenant_id}", title_align="left", expand=False)
 
 
@@ -236,7 +243,7 @@ def pose_panel(analysis: PoseAnalysis) -> Panel:
         ("visibility", f"{analysis.mean_visibility:.2f}"),
         ("error", f"{analysis.error.code}: {analysis.error.message}" if analysis.error else None),
     ]
-    return Panel(_fields(rows), title=f"pose analysis of asset {analysis.asset_id}", title_align="left")
+    return Panel(field_grid(rows), title=f"pose analysis of asset {analysis.asset_id}", title_align="left")
 
 
 def comparison_panel(comparison: Comparison) -> RenderableType:
@@ -248,7 +255,7 @@ def comparison_panel(comparison: Comparison) -> RenderableType:
         ("reference", comparison.reference_asset_id),
         ("attempt", comparison.attempt_asset_id),
     ]
-    segments = _table("reference", "attempt", "score", "feedback")
+    segments = new_table("reference", "attempt", "score", "feedback")
     for segment in comparison.segments:
         segments.add_row(
             f"{segment.reference_start_s:.1f}-{segment.reference_end_s:.1f} s",
@@ -256,14 +263,14 @@ def comparison_panel(comparison: Comparison) -> RenderableType:
             Text(f"{segment.score:.0f}", style="red" if segment.weak else "green"),
             "\n".join(item.text for item in segment.feedback),
         )
-    parts: list[RenderableType] = [_fields(rows)]
+    parts: list[RenderableType] = [field_grid(rows)]
     if comparison.segments:
         parts.append(segments)
     return Panel(Group(*parts), title=f"comparison {comparison.id}", title_align="left")
 
 
 def clips_table(job: ClipJob, folder: Path) -> RenderableType:
-    table = _table("#", "from", "to", "score", "title", "file")
+    table = new_table("#", "from", "to", "score", "title", "file")
     for clip in job.clips:
         table.add_row(
             str(clip.index + 1),
@@ -293,7 +300,7 @@ def webhook_panel(webhook: Webhook) -> RenderableType:
     ]
     if webhook.secret:
         rows.append(("secret", Text(webhook.secret, style="bold yellow")))
-    panel = Panel(_fields(rows), title=f"webhook {webhook.id}", title_align="left", expand=False)
+    panel = Panel(field_grid(rows), title=f"webhook {webhook.id}", title_align="left", expand=False)
     if not webhook.secret:
         return panel
     note = "The secret is shown only once: verify each delivery's webhook-signature with it."
@@ -301,15 +308,15 @@ def webhook_panel(webhook: Webhook) -> RenderableType:
 
 
 def webhooks_table(webhooks: Sequence[Webhook], next_cursor: str | None = None) -> RenderableType:
-    table = _table("id", "url", "events", "state", "created")
+    table = new_table("id", "url", "events", "state", "created")
     for webhook in webhooks:
         state = status_text("enabled") if webhook.enabled else Text(f"disabled ({webhook.disabled_reason})", "red")
         table.add_row(webhook.id, webhook.url, _filters(webhook.event_types), state, when(webhook.created_at))
-    return _with_cursor(table, len(webhooks), "webhook", next_cursor)
+    return with_cursor(table, len(webhooks), "webhook", next_cursor)
 
 
 def deliveries_table(deliveries: Sequence[Delivery], next_cursor: str | None = None) -> RenderableType:
-    table = _table("id", "event", "status", "attempts", "last answer", "next attempt", "created")
+    table = new_table("id", "event", "status", "attempts", "last answer", "next attempt", "created")
     for delivery in deliveries:
         answer = str(delivery.last_status_code or delivery.last_error or "-")
         table.add_row(
@@ -321,7 +328,7 @@ def deliveries_table(deliveries: Sequence[Delivery], next_cursor: str | None = N
             when(delivery.next_attempt_at),
             when(delivery.created_at),
         )
-    return _with_cursor(table, len(deliveries), "delivery", next_cursor)
+    return with_cursor(table, len(deliveries), "delivery", next_cursor)
 
 
 def delivery_panel(delivery: Delivery) -> RenderableType:
@@ -332,10 +339,10 @@ def delivery_panel(delivery: Delivery) -> RenderableType:
         ("attempts", str(delivery.attempts)),
         ("next attempt", when(delivery.next_attempt_at) if delivery.next_attempt_at else None),
     ]
-    panel = Panel(_fields(rows), title=f"delivery {delivery.id}", title_align="left", expand=False)
+    panel = Panel(field_grid(rows), title=f"delivery {delivery.id}", title_align="left", expand=False)
     if not delivery.attempt_log:
         return panel
-    attempts = _table("attempt", "at", "status", "latency", "error")
+    attempts = new_table("attempt", "at", "status", "latency", "error")
     for attempt in delivery.attempt_log:
         attempts.add_row(
             str(attempt.attempt),
@@ -354,4 +361,4 @@ def email_settings(settings: EmailSettings) -> RenderableType:
         ("events", _filters(settings.event_types)),
         ("job kinds", _filters(settings.job_kinds)),
     ]
-    return Panel(_fields(rows), title="email notifications", title_align="left", expand=False)
+    return Panel(field_grid(rows), title="email notifications", title_align="left", expand=False)

@@ -9,6 +9,7 @@ from reelforge_sdk.calls import DEFAULT_API_URL
 from reelforge_sdk.client import Client
 from reelforge_sdk.clips import Clip, ClipJob
 from reelforge_sdk.errors import ReelforgeError, UploadInterruptedError, asset_failed, job_failed
+from reelforge_sdk.generations import Character, Estimate, Generation, Spend
 from reelforge_sdk.models import (
     QUOTA_NAMES,
     ApiKey,
@@ -43,6 +44,7 @@ __all__ = [
     "ApiKey",
     "Asset",
     "AsyncClient",
+    "Character",
     "Client",
     "Clip",
     "ClipJob",
@@ -53,7 +55,9 @@ __all__ = [
     "DownloadLink",
     "EmailSettings",
     "ErrorInfo",
+    "Estimate",
     "Feedback",
+    "Generation",
     "Job",
     "JobOutput",
     "MediaInfo",
@@ -65,6 +69,7 @@ __all__ = [
     "Quotas",
     "ReelforgeError",
     "RetryPolicy",
+    "Spend",
     "Tenant",
     "TenantWithKey",
     "Transcript",

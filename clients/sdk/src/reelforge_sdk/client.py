@@ -18,7 +18,19 @@ from reelforge_sdk.calls import USER_AGENT, Call, ClientConfig, read_result, req
 from reelforge_sdk.clips import ClipJob, clip_job_body
 from reelforge_sdk.endpoints import Span
 from reelforge_sdk.errors import ReelforgeError, asset_failed, job_failed
-from reelforge_sdk.models import ApiKey, Asset, DownloadLink, Job, Page, QuotaReport, Tenant, TenantWithKey, Upload
+from reelforge_sdk.generations import Character, Estimate, Generation, Spend, generation_body
+from reelforge_sdk.models import (
+    JSON,
+    ApiKey,
+    Asset,
+    DownloadLink,
+    Job,
+    Page,
+    QuotaReport,
+    Tenant,
+    TenantWithKey,
+    Upload,
+)
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
@@ -458,6 +470,102 @@ class Client:
 
     def get_clip_job(self, clip_job_id: str) -> ClipJob:
         return self._send(endpoints.get_clip_job(clip_job_id))
+
+    # AI generations, characters, spend
+
+    def create_generation(
+        self,
+        prompt: str = "",
+        *,
+        provider: str = "local",
+        model: str | None = None,
+        image_asset_id: str | None = None,
+        character_id: str | None = None,
+        duration: float | None = None,
+        resolution: str | None = None,
+        aspect: str | None = None,
+        seed: int | None = None,
+        cache: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Queue a generation; returns the job (kind ``generation``, its
+        ``resource_id`` the generation). Left out: the model's defaults."""
+        body = generation_body(
+            prompt, provider=provider, model=model, image_asset_id=image_asset_id, character_id=character_id,
+            duration=duration, resolution=resolution, aspect=aspect, seed=seed, cache=cache,
+        )  # fmt: skip
+        return self._send(endpoints.create_generation(body, idempotency_key))
+
+    def estimate_generation(self, prompt: str = "", *, provider: str = "local", **options: Any) -> Estimate:
+        """What ``create_generation`` with the same arguments would cost, and whether the budget allows it."""
+        return self._send(endpoints.estimate_generation({"provider": provider, "prompt": prompt, **options}))
+
+    def get_generation(self, generation_id: str) -> Generation:
+        return self._send(endpoints.get_generation(generation_id))
+
+    def list_generations(
+        self,
+        *,
+        status: str | None = None,
+        provider: str | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Generation]:
+        return self._send(endpoints.list_generations(status, provider, limit, cursor))
+
+    def cancel_generation(self, generation_id: str, *, idempotency_key: str | None = None) -> Generation:
+        return self._send(endpoints.cancel_generation(generation_id, idempotency_key))
+
+    def generate(
+        self,
+        prompt: str = "",
+        *,
+        image: str | os.PathLike[str] | None = None,
+        on_upload_progress: ProgressCallback | None = None,
+        on_job: Callable[[Job], None] | None = None,
+        **options: Any,
+    ) -> Generation:
+        """Generate a video (``image``, a file or an image asset's id, is the
+        first frame), follow the job to its end and return the generation."""
+        if image is not None:
+            options["image_asset_id"] = self._ready_asset_id(image, on_upload_progress)
+        job = self._follow(self.create_generation(prompt, **options), on_job)
+        return self.get_generation(job.resource_id)
+
+    def list_providers(self) -> list[JSON]:
+        return self._send(endpoints.list_providers())
+
+    def create_character(
+        self, name: str, image_asset_id: str, *, project: str = "", idempotency_key: str | None = None
+    ) -> Character:
+        return self._send(endpoints.create_character(name, image_asset_id, project, idempotency_key))
+
+    def list_characters(
+        self,
+        *,
+        project: str | None = None,
+        active_only: bool = False,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> Page[Character]:
+        return self._send(endpoints.list_characters(project, active_only, limit, cursor))
+
+    def get_character(self, character_id: str) -> Character:
+        return self._send(endpoints.get_character(character_id))
+
+    def update_character(self, character_id: str, **changes: Any) -> Character:
+        """Change ``name``, ``active`` or ``image_asset_id``."""
+        return self._send(endpoints.update_character(character_id, changes))
+
+    def delete_character(self, character_id: str) -> None:
+        self._send(endpoints.delete_character(character_id))
+
+    def get_spend(self) -> Spend:
+        return self._send(endpoints.get_spend())
+
+    def set_tenant_budget(self, tenant_id: str, monthly_usd: float | None, *, operator_token: str) -> Spend:
+        """The operator sets a tenant's monthly AI budget (0: unlimited; None: the default)."""
+        return self._send(endpoints.set_tenant_budget(tenant_id, operator_token, monthly_usd))
 
     # Webhooks and email notifications
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from reelforge_sdk.calls import STREAM_TIMEOUT, UPLOAD_TIMEOUT, Call, post
 from reelforge_sdk.clips import ClipJob
+from reelforge_sdk.generations import Character, Estimate, Generation, Spend
 from reelforge_sdk.models import (
     JSON,
     ApiKey,
@@ -287,6 +288,72 @@ def create_clip_job(body: JSON, idempotency_key: str | None) -> Call[Job]:
 
 def get_clip_job(clip_job_id: str) -> Call[ClipJob]:
     return Call("GET", f"/v1/clip-jobs/{_id(clip_job_id)}", ClipJob.from_json)
+
+
+# AI generations, characters, spend
+
+
+def create_generation(body: JSON, idempotency_key: str | None) -> Call[Job]:
+    return post("/v1/generations", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def estimate_generation(body: JSON) -> Call[Estimate]:
+    return post("/v1/generations:estimate", Estimate.from_json, json=body, idempotency_key=None)
+
+
+def get_generation(generation_id: str) -> Call[Generation]:
+    return Call("GET", f"/v1/generations/{_id(generation_id)}", Generation.from_json)
+
+
+def list_generations(
+    status: str | None, provider: str | None, limit: int | None, cursor: str | None
+) -> Call[Page[Generation]]:
+    params = {n: v for n, v in (("status", status), ("provider", provider), ("limit", limit), ("cursor", cursor)) if v}
+    return Call("GET", "/v1/generations", Page.parser(Generation.from_json), params=params)
+
+
+def cancel_generation(generation_id: str, idempotency_key: str | None) -> Call[Generation]:
+    path = f"/v1/generations/{_id(generation_id)}/cancel"
+    return post(path, Generation.from_json, idempotency_key=idempotency_key)
+
+
+def list_providers() -> Call[list[JSON]]:
+    return Call("GET", "/v1/providers", lambda data: list(data))
+
+
+def create_character(name: str, image_asset_id: str, project: str, idempotency_key: str | None) -> Call[Character]:
+    body = {"name": name, "image_asset_id": image_asset_id, "project": project}
+    return post("/v1/characters", Character.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_characters(
+    project: str | None, active_only: bool, limit: int | None, cursor: str | None
+) -> Call[Page[Character]]:
+    params = {
+        n: v for n, v in (("project", project), ("active", active_only), ("limit", limit), ("cursor", cursor)) if v
+    }
+    return Call("GET", "/v1/characters", Page.parser(Character.from_json), params=params)
+
+
+def get_character(character_id: str) -> Call[Character]:
+    return Call("GET", f"/v1/characters/{_id(character_id)}", Character.from_json)
+
+
+def update_character(character_id: str, changes: Mapping[str, Any]) -> Call[Character]:
+    return Call("PATCH", f"/v1/characters/{_id(character_id)}", Character.from_json, json=dict(changes))
+
+
+def delete_character(character_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/characters/{_id(character_id)}", _nothing)
+
+
+def get_spend() -> Call[Spend]:
+    return Call("GET", "/v1/spend", Spend.from_json)
+
+
+def set_tenant_budget(tenant_id: str, operator_token: str, monthly_usd: float | None) -> Call[Spend]:
+    path = f"/v1/admin/tenants/{_id(tenant_id)}/budget"
+    return Call("PUT", path, Spend.from_json, json={"monthly_usd": monthly_usd}, token=operator_token)
 
 
 # Webhooks and email notifications

@@ -1,4 +1,4 @@
-"""``reelforge admin``: operator commands (tenants, their quotas), authenticated by the operator token."""
+"""``reelforge admin``: operator commands (tenants, quotas, AI budgets), authenticated by the operator token."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Annotated
 
 import typer
 
-from reelforge_cli import render
+from reelforge_cli import generation_render, render
 from reelforge_cli.errors import UsageError
 from reelforge_cli.output import JsonFlag, session
 from reelforge_sdk import QUOTA_NAMES
 
 app = typer.Typer(help="Operator commands; they need the operator token.", no_args_is_help=True)
-tenant_app = typer.Typer(help="Create and list tenants, and set their quotas.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Create and list tenants, and set their quotas and AI budgets.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 
 OperatorToken = Annotated[
@@ -112,3 +112,22 @@ def _quota_changes(values: dict[str, float | None], reset: list[str]) -> dict[st
             )
         changes[name] = None
     return changes
+
+
+@tenant_app.command("budget")
+def tenant_budget(
+    ctx: typer.Context,
+    tenant_id: Annotated[str, typer.Argument(help="The tenant's id (t_...).", show_default=False)],
+    usd: Annotated[float | None, typer.Option(min=0, help="Monthly AI budget in US dollars; 0 for unlimited.")] = None,
+    default: Annotated[bool, typer.Option("--default", help="Back to the deployment's default budget.")] = False,
+    operator_token: OperatorToken = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Set a tenant's monthly budget for AI generations and completions."""
+    with session(ctx, json_output) as s:
+        if (usd is None) == (not default):
+            raise UsageError("budget_needed", "give --usd AMOUNT or --default")
+        token = _required(operator_token)
+        with s.state.client(require_key=False) as client:
+            spend = client.set_tenant_budget(tenant_id, None if default else usd, operator_token=token)
+        s.out.result(spend.raw, lambda: generation_render.spend_panel(spend))
