@@ -58,7 +58,7 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, render, e2e, webhooks (each against its baseline)
+bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, render, e2e, webhooks, AI gateway (each against its baseline)
 	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
 	@$(BIN)/python bench/upload.py
@@ -68,6 +68,7 @@ bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, 
 	@$(BIN)/python bench/render.py
 	@$(BIN)/python bench/e2e.py
 	@$(BIN)/python bench/notify.py
+	@$(BIN)/python bench/aigen.py
 
 demo: setup  ## the main job on the bundled sample: 3 captioned 9:16 clips into demo-output/
 	@scripts/demo.sh
