@@ -304,6 +304,10 @@ async def platform(
         if pose is not None:
             await pose.start()  # it makes its work_dir itself, as a service under `make up` must
             targets["pose_target"] = f"127.0.0.1:{pose.grpc_port}"
+        if aigen is not None:
+            aigen.settings = aigen.settings.model_copy(update={"ingest_target": targets["ingest_target"]})
+            await aigen.start()
+            targets["aigen_target"] = f"127.0.0.1:{aigen.grpc_port}"
         if render is not None:
             known = {name: target for name, target in targets.items() if name in RenderSettings.model_fields}
             render.settings = render.settings.model_copy(update=known)
@@ -312,10 +316,6 @@ async def platform(
         if notify is not None:
             await notify.start()
             targets["notify_target"] = f"127.0.0.1:{notify.grpc_port}"
-        if aigen is not None:
-            aigen.settings = aigen.settings.model_copy(update={"ingest_target": targets["ingest_target"]})
-            await aigen.start()
-            targets["aigen_target"] = f"127.0.0.1:{aigen.grpc_port}"
         gateway.settings = gateway.settings.model_copy(update=targets)
         await gateway.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.public_port}", timeout=300) as api:

@@ -19,6 +19,8 @@ class Clip:
     score: float
     title: str
     excerpt: str
+    # Suggested by the language model when the deployment ranks with one.
+    hashtags: tuple[str, ...]
     video_url: str | None
     thumbnail_url: str | None
     subtitles_url: str | None
@@ -37,6 +39,7 @@ class Clip:
             score=float(data["score"]),
             title=data["title"],
             excerpt=data["excerpt"],
+            hashtags=tuple(data.get("hashtags") or ()),
             video_url=url("video"),
             thumbnail_url=url("thumbnail"),
             subtitles_url=url("subtitles"),

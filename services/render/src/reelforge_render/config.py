@@ -31,5 +31,11 @@ class RenderSettings(ServiceSettings):
     loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5)
     # Lifetime of the presigned URLs in a clip job's manifest.
     url_expiry_s: int = Field(default=3600, ge=60, le=3600)
+    # Re-rank the best moments, and title them with hashtags, with the
+    # deployment's language model (aigen's chat completions, charged to the
+    # tenant's AI budget); off: the offline ranking and keyphrase titles.
+    llm_ranking: bool = False
+    # gRPC address of aigen (the language model, when llm_ranking is on).
+    aigen_target: str = "127.0.0.1:17040"
     # Local scratch space (the original being cut, clips being made). Empty: the system's temp folder.
     work_dir: Path | None = None

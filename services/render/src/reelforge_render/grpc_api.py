@@ -105,6 +105,7 @@ class RenderService(render_pb2_grpc.RenderServicer):
                 reasons=[render_pb2.ClipReason(**reason) for reason in clip.reasons],
                 title=clip.title,
                 excerpt=clip.excerpt,
+                hashtags=clip.hashtags,
                 width=clip.width,
                 height=clip.height,
                 framing=clip.framing,

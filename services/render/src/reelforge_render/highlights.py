@@ -70,6 +70,7 @@ class Highlight:
     reasons: tuple[Reason, ...]
     title: str
     excerpt: str
+    hashtags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from reelforge_render.config import RenderSettings
 from reelforge_render.grpc_api import SERVICE_NAME, RenderService
 from reelforge_render.prerequisites import Prerequisites
 from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
+from reelforge_render.ranking import LlmRanker
 
 
 async def build(resources: Resources[RenderSettings]) -> Components:
@@ -20,7 +21,8 @@ async def build(resources: Resources[RenderSettings]) -> Components:
         settings.work_dir.mkdir(parents=True, exist_ok=True)
     analyses = Analyses(settings.transcription_target, settings.pose_target, settings.internal_call_timeout_s)
     prerequisites = Prerequisites(db, object_store, analyses, pose_fps=settings.clip_pose_fps)
-    producer = Producer(settings, db, object_store, analyses, resources.metrics)
+    ranker = LlmRanker(settings.aigen_target, settings.internal_call_timeout_s) if settings.llm_ranking else None
+    producer = Producer(settings, db, object_store, analyses, resources.metrics, ranker)
     work = Subscription(
         durable=WORK_CONSUMER,
         routes=producer.routes(),
@@ -34,7 +36,7 @@ async def build(resources: Resources[RenderSettings]) -> Components:
         subscriptions=[prerequisites.subscription(), work],
         grpc_registrars=[service.register],
         grpc_service_names=[SERVICE_NAME],
-        on_stop=[analyses.close],
+        on_stop=[analyses.close, *([ranker.close] if ranker else [])],
     )
 
 

@@ -37,6 +37,7 @@ from reelforge_render.clients import Analyses, PoseSignals
 from reelforge_render.config import RenderSettings
 from reelforge_render.highlights import MediaSignals, Scorer, choose
 from reelforge_render.prerequisites import ANALYSED_AT, CLIPJOB_EVENTS
+from reelforge_render.ranking import LlmRanker, shortlist_size
 from reelforge_render.reframe import plan_framing
 from reelforge_render.sentences import Word, sentences_of, words_of
 from reelforge_render.store import assets, clip_jobs
@@ -63,9 +64,16 @@ class ClipJobFailedError(Exception):
 
 class Producer:
     def __init__(
-        self, settings: RenderSettings, db: Database, store_: ObjectStore, analyses: Analyses, metrics: Metrics
+        self,
+        settings: RenderSettings,
+        db: Database,
+        store_: ObjectStore,
+        analyses: Analyses,
+        metrics: Metrics,
+        ranker: LlmRanker | None = None,
     ) -> None:
         self._settings = settings
+        self._ranker = ranker
         self._db = db
         self._store = store_
         self._analyses = analyses
@@ -134,11 +142,15 @@ class Producer:
         options = job.options
         chosen = choose(
             scorer,
-            count=options.count,
+            count=options.count if self._ranker is None else shortlist_size(options.count),
             min_s=options.min_duration_s,
             max_s=options.max_duration_s,
             duration_s=asset.duration_s,
         )
+        if self._ranker is not None:
+            chosen = await self._ranker.rank(
+                chosen, count=options.count, focus=prompt, tenant_id=job.tenant_id, job_id=job.job_id
+            )
         plan = [
             ClipRow(
                 idx=index,
@@ -148,6 +160,7 @@ class Producer:
                 reasons=[reason.__dict__ for reason in highlight.reasons],
                 title=highlight.title,
                 excerpt=highlight.excerpt,
+                hashtags=list(highlight.hashtags),
                 framing="",
                 width=0,
                 height=0,

@@ -56,7 +56,10 @@ class ClipJobCreate(BaseModel):
 
 
 class ClipReason(BaseModel):
-    feature: str = Field(description="hook, self_contained, coherence, speech_energy, pace, motion or prompt")
+    feature: str = Field(
+        description="hook, self_contained, coherence, speech_energy, pace, motion, prompt; llm_rank (weight 0) "
+        "when a language model ordered the clips"
+    )
     value: float = Field(ge=0, le=1)
     weight: float
     detail: str
@@ -76,6 +79,7 @@ class Clip(BaseModel):
     reasons: list[ClipReason]
     title: str
     excerpt: str = Field(description="What is said in the clip")
+    hashtags: list[str] = Field(description="Suggested by the language model when one ranks highlights; else empty")
     width: int
     height: int
     framing: str = Field(description="subject (follows the speaker), centre or blurred_pad")

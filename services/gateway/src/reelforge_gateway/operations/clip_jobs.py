@@ -115,6 +115,7 @@ def clip_job_view(message: render_pb2.ClipJob) -> ClipJob:
                 ],
                 title=clip.title,
                 excerpt=clip.excerpt,
+                hashtags=list(clip.hashtags),
                 width=clip.width,
                 height=clip.height,
                 framing=clip.framing,

@@ -195,6 +195,7 @@ class ClipRow:
     reasons: list[dict[str, Any]]
     title: str
     excerpt: str
+    hashtags: list[str]
     framing: str
     width: int
     height: int
@@ -209,10 +210,21 @@ _CLIP_COLUMNS = ", ".join(ClipRow.__dataclass_fields__)
 
 async def save_plan(conn: Connection, *, tenant_id: str, clip_job_id: str, clips: list[ClipRow]) -> None:
     await conn.executemany(
-        """INSERT INTO clips (tenant_id, clip_job_id, idx, start_s, end_s, score, reasons, title, excerpt)
-           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)""",
+        """INSERT INTO clips (tenant_id, clip_job_id, idx, start_s, end_s, score, reasons, title, excerpt, hashtags)
+           VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10::jsonb)""",
         [
-            (tenant_id, clip_job_id, c.idx, c.start_s, c.end_s, c.score, json.dumps(c.reasons), c.title, c.excerpt)
+            (
+                tenant_id,
+                clip_job_id,
+                c.idx,
+                c.start_s,
+                c.end_s,
+                c.score,
+                json.dumps(c.reasons),
+                c.title,
+                c.excerpt,
+                json.dumps(c.hashtags),
+            )
             for c in clips
         ],
     )
@@ -224,7 +236,10 @@ async def plan(conn: Db, *, tenant_id: str, clip_job_id: str) -> list[ClipRow]:
         tenant_id,
         clip_job_id,
     )
-    return [ClipRow(**{**dict(row), "reasons": json.loads(row["reasons"])}) for row in rows]
+    return [
+        ClipRow(**{**dict(row), "reasons": json.loads(row["reasons"]), "hashtags": json.loads(row["hashtags"])})
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

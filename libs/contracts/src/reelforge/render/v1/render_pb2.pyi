@@ -192,7 +192,9 @@ class ClipReason(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
     feature: _builtins.str
-    """hook, self_contained, coherence, speech_energy, pace, motion, prompt."""
+    """hook, self_contained, coherence, speech_energy, pace, motion, prompt;
+    llm_rank (weight 0: the language model's order, not part of the score).
+    """
     value: _builtins.float
     """0 to 1."""
     weight: _builtins.float
@@ -232,6 +234,7 @@ class Clip(_message.Message):
     WIDTH_FIELD_NUMBER: _builtins.int
     HEIGHT_FIELD_NUMBER: _builtins.int
     FRAMING_FIELD_NUMBER: _builtins.int
+    HASHTAGS_FIELD_NUMBER: _builtins.int
     index: _builtins.int
     start_s: _builtins.float
     end_s: _builtins.float
@@ -251,6 +254,10 @@ class Clip(_message.Message):
     def reasons(self) -> _containers.RepeatedCompositeFieldContainer[Global___ClipReason]: ...
     @_builtins.property
     def urls_expire_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def hashtags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Suggested by the language model when highlight ranking uses one; empty otherwise."""
+
     def __init__(
         self,
         *,
@@ -268,10 +275,11 @@ class Clip(_message.Message):
         width: _builtins.int = ...,
         height: _builtins.int = ...,
         framing: _builtins.str = ...,
+        hashtags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["urls_expire_at", b"urls_expire_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_s", b"end_s", "excerpt", b"excerpt", "framing", b"framing", "height", b"height", "index", b"index", "reasons", b"reasons", "score", b"score", "start_s", b"start_s", "subtitles_url", b"subtitles_url", "thumbnail_url", b"thumbnail_url", "title", b"title", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_s", b"end_s", "excerpt", b"excerpt", "framing", b"framing", "hashtags", b"hashtags", "height", b"height", "index", b"index", "reasons", b"reasons", "score", b"score", "start_s", b"start_s", "subtitles_url", b"subtitles_url", "thumbnail_url", b"thumbnail_url", "title", b"title", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
