@@ -28,7 +28,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 
 _METRICS_DOC = Path(__file__).parents[1] / "docs" / "metrics.md"
-_SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify")
+_SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify", "aigen")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from reelforge_common.telemetry import SERVICE_ATTRIBUTE
 
 pytestmark = pytest.mark.parametrize("platform", [WITH_EVERYTHING], indirect=True)
 
-SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify")
+SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify", "aigen")
 
 
 def exposed_metrics(exposition: str) -> set[str]:

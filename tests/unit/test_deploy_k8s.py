@@ -35,9 +35,9 @@ OVERLAYS = sorted(p.name for p in (K8S / "overlays").iterdir() if (p / "kustomiz
 SCALED_OBJECT_SCHEMA = Path(__file__).parent / "schemas" / "keda-scaledobject-v1alpha1.json"
 KUBERNETES_VALIDATE = Path(sys.executable).parent / "kubernetes-validate"
 
-SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify")
-WORK_DIR_SERVICES = {"ingest", "transcription", "pose", "render"}
-INTERNET_SERVICES = {"ingest", "notify"}
+SERVICES = ("gateway", "ingest", "transcription", "pose", "render", "notify", "aigen")
+WORK_DIR_SERVICES = {"ingest", "transcription", "pose", "render", "aigen"}
+INTERNET_SERVICES = {"ingest", "notify", "aigen"}
 GPU_SERVICES = {"transcription", "pose"}
 # The durable JetStream work-queue consumers each queue worker is scaled on
 # (deployment contract; the names are constants in the services' code).
@@ -48,7 +48,10 @@ CONSUMERS = {
     "notify": {"notify-intake"},
 }
 SECRET_NAME = "reelforge-secrets"
-SECRET_KEYS = {"database-url", "s3-access-key", "s3-secret-key", "operator-token", "smtp-password"}
+REQUIRED_SECRET_KEYS = {"database-url", "s3-access-key", "s3-secret-key", "operator-token", "smtp-password"}
+# AI providers' keys: a provider whose key is absent is off.
+OPTIONAL_SECRET_KEYS = {"minimax-api-key", "segmind-api-key", "llm-api-key"}
+SECRET_KEYS = REQUIRED_SECRET_KEYS | OPTIONAL_SECRET_KEYS
 PRIVATE_RANGES = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"}
 CLUSTER_SCOPED = {"Namespace"}
 NAME = "app.kubernetes.io/name"
@@ -324,6 +327,8 @@ def test_secrets_come_only_from_the_operators_secret(prod: list[Resource]) -> No
                     reference = variable["valueFrom"]["secretKeyRef"]
                     assert reference["name"] == SECRET_NAME
                     assert reference["key"] in SECRET_KEYS
+                    if reference["key"] in OPTIONAL_SECRET_KEYS:
+                        assert reference["optional"] is True
                 else:
                     assert not any(word in variable["name"] for word in ("PASSWORD", "SECRET", "TOKEN", "DATABASE_URL"))
     gateway = env(server(of_kind(prod, "Deployment")["gateway"]))
@@ -496,15 +501,16 @@ def test_internal_grpc_follows_the_contracts_call_graph(prod: list[Resource]) ->
                     callers[callee] |= {n for n, caller in pod_labels.items() if selects(peer["podSelector"], caller)}
     assert callers == {
         "gateway": set(),
-        "ingest": {"gateway"},
+        "ingest": {"gateway", "aigen"},
         "transcription": {"gateway", "render"},
         "pose": {"gateway", "render"},
         "render": {"gateway"},
         "notify": {"gateway"},
+        "aigen": {"gateway", "render"},
     }
 
 
-def test_only_ingest_and_notify_reach_the_internet_and_never_private_ranges(prod: list[Resource]) -> None:
+def test_only_ingest_notify_and_aigen_reach_the_internet_and_never_private_ranges(prod: list[Resource]) -> None:
     policies = list(of_kind(prod, "NetworkPolicy").values())
     pod_labels = {n: d["spec"]["template"]["metadata"]["labels"] for n, d in of_kind(prod, "Deployment").items()}
     online = set()
@@ -528,7 +534,7 @@ def test_dev_runs_one_replica_in_development_with_a_generated_secret() -> None:
     assert shared_config(dev)["REELFORGE_ENVIRONMENT"] == "development"
     (secret,) = of_kind(dev, "Secret").values()
     assert secret["metadata"]["name"].startswith(SECRET_NAME)
-    assert set(secret["data"]) == SECRET_KEYS
+    assert set(secret["data"]) == REQUIRED_SECRET_KEYS
     for deployment in of_kind(dev, "Deployment").values():
         assert deployment["spec"].get("replicas", 1) == 1
         for variable in env(server(deployment)).values():

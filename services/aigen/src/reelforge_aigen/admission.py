@@ -25,6 +25,7 @@ from reelforge_common.db.connection import Connection
 from reelforge_common.db.connection import Executor as Db
 from reelforge_common.grpc_server import RefusedError
 from reelforge_common.job_events import JobEvents
+from reelforge_common.telemetry import Metrics
 
 GENERATION_EVENTS = JobEvents(producer="aigen", domain="generation")
 
@@ -42,11 +43,27 @@ class Priced:
 
 
 class Admission:
-    def __init__(self, db: Database, providers: dict[str, VideoProvider], prices: PriceList, budgets: Budgets):
+    def __init__(
+        self,
+        db: Database,
+        providers: dict[str, VideoProvider],
+        prices: PriceList,
+        budgets: Budgets,
+        metrics: Metrics,
+    ) -> None:
         self._db = db
         self._providers = providers
         self._prices = prices
         self._budgets = budgets
+        self._cache_hits = metrics.counter(
+            "cache_hits_total", "Generations answered from the cache (no provider call)."
+        )
+        self._refusals = metrics.counter(
+            "budget_refusals_total", "Generations and completions refused over budget, before any spend.", ["kind"]
+        )
+
+    def refused_over_budget(self, kind: str) -> None:
+        self._refusals.labels(kind).inc()
 
     def provider(self, name: str) -> VideoProvider:
         if name not in self._providers:
@@ -119,9 +136,11 @@ class Admission:
                     earlier=cached,
                 )  # fmt: skip
                 await self._announce_cached(conn, row)
+                self._cache_hits.inc()
                 return row
             standing = await self._budgets.standing_locked(conn, tenant_id)
             if not standing.allows(priced.cost_micros):
+                self.refused_over_budget("generation")
                 raise RefusedError("budget_exceeded", standing.refusal(priced.cost_micros))
             row = await generations.create(
                 conn,

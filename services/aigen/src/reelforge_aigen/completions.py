@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reelforge_aigen.admission import Admission
 from reelforge_aigen.budgets import Budgets
 from reelforge_aigen.calls import Attempts, ProviderCalls
 from reelforge_aigen.config import AigenSettings
@@ -36,6 +37,7 @@ class Completions:
         limiter: RateLimiter,
         prices: PriceList,
         budgets: Budgets,
+        admission: Admission,
     ) -> None:
         self._settings = settings
         self._db = db
@@ -44,6 +46,7 @@ class Completions:
         self._limiter = limiter
         self._prices = prices
         self._budgets = budgets
+        self._admission = admission
 
     async def complete(
         self,
@@ -63,6 +66,7 @@ class Completions:
         async with self._db.transaction() as conn:
             standing = await self._budgets.standing_locked(conn, tenant_id)
             if not standing.allows(estimate):
+                self._admission.refused_over_budget("completion")
                 raise RefusedError("budget_exceeded", standing.refusal(estimate))
         await self._limiter.acquire(chat.name, tenant_id, timeout_s=self._settings.provider_timeout_s)
         reply = await self._calls.call(

@@ -32,8 +32,8 @@ async def build(resources: Resources[AigenSettings]) -> Components:
     limiter = RateLimiter(db, settings, metrics)
     registrar = Registrar(settings.ingest_target, settings.internal_call_timeout_s)
     generator = Generator(settings, db, store, providers.video, calls, limiter, prices, budgets, registrar, metrics)
-    completions = Completions(settings, db, providers.chat, calls, limiter, prices, budgets)
-    admission = Admission(db, providers.video, prices, budgets)
+    admission = Admission(db, providers.video, prices, budgets, metrics)
+    completions = Completions(settings, db, providers.chat, calls, limiter, prices, budgets, admission)
     service = AigenService(settings, db, store, providers.video, admission, budgets, calls, completions)
     work = Subscription(
         durable=GENERATIONS_CONSUMER,
