@@ -19,3 +19,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(at), str(row_id)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise ValueError("not a cursor this API returned") from exc
+
+
+def after_cursor(cursor: str) -> tuple[datetime, str] | None:
+    """The position to list after: None for the first page (an empty cursor);
+    ValueError if ``cursor`` is not one :func:`encode_cursor` made."""
+    return decode_cursor(cursor) if cursor else None
+
+
+def page_size(requested: int, *, default: int = 20, maximum: int = 100) -> int:
+    """The rows a page holds: ``default`` when none is asked, never above ``maximum``."""
+    return min(requested or default, maximum)

@@ -21,12 +21,11 @@ from reelforge_aigen.store.characters import CharacterRow
 from reelforge_aigen.store.generations import GenerationRow
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import RefusedError, refusing
-from reelforge_common.pagination import decode_cursor, encode_cursor
+from reelforge_common.pagination import after_cursor, encode_cursor, page_size
 from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
 
 SERVICE_NAME = "reelforge.aigen.v1.Aigen"
-_DEFAULT_PAGE, _MAX_PAGE = 20, 100
 _STATUSES = {"queued", "running", "succeeded", "failed", "cancelled"}
 _NAME = re.compile(r"^\S(.{0,198}\S)?$")
 _STATUS = {
@@ -39,15 +38,9 @@ _STATUS = {
 _MAX_TOKENS = 4096
 
 
-def _page(size: int) -> int:
-    return min(size or _DEFAULT_PAGE, _MAX_PAGE)
-
-
 def _after(cursor: str) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
     try:
-        return decode_cursor(cursor)
+        return after_cursor(cursor)
     except ValueError as exc:
         raise RefusedError("validation_failed", str(exc)) from None
 
@@ -204,7 +197,7 @@ class AigenService(aigen_pb2_grpc.AigenServicer):
     ) -> aigen_pb2.GenerationPage:
         if request.status and request.status not in _STATUSES:
             raise RefusedError("validation_failed", f"status must be one of {', '.join(sorted(_STATUSES))}")
-        limit = _page(request.page_size)
+        limit = page_size(request.page_size)
         rows = await generations.page(
             self._db.pool,
             request.tenant_id,
@@ -273,7 +266,7 @@ class AigenService(aigen_pb2_grpc.AigenServicer):
     async def ListCharacters(
         self, request: aigen_pb2.ListCharactersRequest, context: grpc.aio.ServicerContext
     ) -> aigen_pb2.CharacterPage:
-        limit = _page(request.page_size)
+        limit = page_size(request.page_size)
         rows = await characters.page(
             self._db.pool,
             request.tenant_id,
@@ -326,7 +319,7 @@ class AigenService(aigen_pb2_grpc.AigenServicer):
 
     async def GetSpend(self, request: aigen_pb2.SpendRequest, context: grpc.aio.ServicerContext) -> aigen_pb2.Spend:
         standing = await self._budgets.standing(self._db.pool, request.tenant_id)
-        entries = await ledger.latest(self._db.pool, request.tenant_id, _page(request.entries))
+        entries = await ledger.latest(self._db.pool, request.tenant_id, page_size(request.entries))
         return _spend(standing, entries)
 
     @refusing(_STATUS)

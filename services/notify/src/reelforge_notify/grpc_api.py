@@ -14,7 +14,7 @@ import grpc
 from reelforge.notify.v1 import notify_pb2, notify_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import refuse
-from reelforge_common.pagination import decode_cursor, encode_cursor
+from reelforge_common.pagination import after_cursor, encode_cursor, page_size
 from reelforge_common.proto_time import timestamp
 from reelforge_common.safe_egress import AddressPolicy, ForbiddenTargetError, check_url
 from reelforge_notify.emailing import Postman
@@ -29,7 +29,6 @@ from reelforge_notify.store.endpoints import EndpointRow
 Rq = TypeVar("Rq")
 Rs = TypeVar("Rs")
 SERVICE_NAME = "reelforge.notify.v1.Notify"
-_DEFAULT_PAGE, _MAX_PAGE = 20, 100
 _MAX_URL, _MAX_DESCRIPTION = 2048, 500
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -106,15 +105,9 @@ def _job_kinds(values: list[str]) -> list[str]:
     return sorted(set(values))
 
 
-def _page(size: int) -> int:
-    return min(size or _DEFAULT_PAGE, _MAX_PAGE)
-
-
 def _after(cursor: str) -> tuple[datetime, str] | None:
-    if not cursor:
-        return None
     try:
-        return decode_cursor(cursor)
+        return after_cursor(cursor)
     except ValueError as exc:
         raise RefusedError("validation_failed", str(exc)) from None
 
@@ -214,7 +207,7 @@ class NotifyService(notify_pb2_grpc.NotifyServicer):
     async def ListEndpoints(
         self, request: notify_pb2.ListEndpointsRequest, context: grpc.aio.ServicerContext
     ) -> notify_pb2.EndpointPage:
-        limit = _page(request.page_size)
+        limit = page_size(request.page_size)
         rows = await endpoints.page(self._db.pool, request.tenant_id, limit=limit + 1, after=_after(request.cursor))
         page = notify_pb2.EndpointPage(endpoints=[endpoint_message(row) for row in rows[:limit]])
         if len(rows) > limit:
@@ -293,7 +286,7 @@ class NotifyService(notify_pb2_grpc.NotifyServicer):
         if request.status not in _STATUSES:
             raise RefusedError("validation_failed", f"status must be one of {sorted(_STATUSES - {''})}")
         await self._endpoint(request.tenant_id, request.endpoint_id)
-        limit = _page(request.page_size)
+        limit = page_size(request.page_size)
         rows = await deliveries.page(
             self._db.pool,
             request.tenant_id,
