@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from reelforge.api.v1 import jobs_pb2 as reelforge_dot_api_dot_v1_dot_jobs__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dreelforge/api/v1/assets.proto\x12\x10reelforge.api.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1breelforge/api/v1/jobs.proto\"\xf7\x01\n\tMediaInfo\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x0b\n\x03\x66ps\x18\x04 \x01(\x01\x12\x13\n\x0bvideo_codec\x18\x05 \x01(\t\x12\x13\n\x0b\x61udio_codec\x18\x06 \x01(\t\x12\x16\n\x0e\x61udio_channels\x18\x07 \x01(\r\x12\x19\n\x11\x61udio_sample_rate\x18\x08 \x01(\r\x12\x14\n\x0crotation_deg\x18\t \x01(\x05\x12\x11\n\tcontainer\x18\n \x01(\t\x12\x11\n\thas_video\x18\x0b \x01(\x08\x12\x11\n\thas_audio\x18\x0c \x01(\x08\"\xdb\x03\n\x05\x41sset\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12-\n\x06status\x18\x03 \x01(\x0e\x32\x1d.reelforge.api.v1.AssetStatus\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x05 \x01(\t\x12\x12\n\nsize_bytes\x18\x06 \x01(\x04\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x12\n\nsource_url\x18\x08 \x01(\t\x12*\n\x05media\x18\t \x01(\x0b\x32\x1b.reelforge.api.v1.MediaInfo\x12=\n\x0b\x64\x65rivatives\x18\n \x03(\x0b\x32(.reelforge.api.v1.Asset.DerivativesEntry\x12(\n\x05\x65rror\x18\x0b \x01(\x0b\x32\x19.reelforge.api.v1.Failure\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x32\n\x10\x44\x65rivativesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"`\n\x0eUploadMetadata\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x17\n\nsize_bytes\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\r\n\x0b_size_bytes\"]\n\rUploadRequest\x12\x34\n\x08metadata\x18\x01 \x01(\x0b\x32 .reelforge.api.v1.UploadMetadataH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"#\n\x0fGetAssetRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"a\n\x11ListAssetsRequest\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.reelforge.api.v1.AssetStatus\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"R\n\x12ListAssetsResponse\x12\'\n\x06\x61ssets\x18\x01 \x03(\x0b\x32\x17.reelforge.api.v1.Asset\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"&\n\x12\x44\x65leteAssetRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\")\n\x15GetDownloadUrlRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"J\n\x0b\x44ownloadUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x13\x43reateUploadRequest\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\"&\n\x07PartUrl\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0b\n\x03url\x18\x02 \x01(\t\",\n\x0cUploadedPart\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0c\n\x04size\x18\x02 \x01(\x04\"\xf1\x01\n\x06Upload\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\x12\x11\n\tpart_size\x18\x04 \x01(\x04\x12\x12\n\npart_count\x18\x05 \x01(\r\x12(\n\x05parts\x18\x06 \x03(\x0b\x32\x19.reelforge.api.v1.PartUrl\x12\x30\n\x08uploaded\x18\x07 \x03(\x0b\x32\x1e.reelforge.api.v1.UploadedPart\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x10GetUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\")\n\x15\x43ompleteUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"&\n\x12\x41\x62ortUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"4\n\x13\x43reateImportRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t*\xb1\x01\n\x0b\x41ssetStatus\x12\x1c\n\x18\x41SSET_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41SSET_STATUS_UPLOADING\x10\x01\x12\x1a\n\x16\x41SSET_STATUS_IMPORTING\x10\x02\x12\x1b\n\x17\x41SSET_STATUS_PROCESSING\x10\x03\x12\x16\n\x12\x41SSET_STATUS_READY\x10\x04\x12\x17\n\x13\x41SSET_STATUS_FAILED\x10\x05\x32\x96\x03\n\x06\x41ssets\x12\x44\n\x06Upload\x12\x1f.reelforge.api.v1.UploadRequest\x1a\x17.reelforge.api.v1.Asset(\x01\x12\x46\n\x08GetAsset\x12!.reelforge.api.v1.GetAssetRequest\x1a\x17.reelforge.api.v1.Asset\x12W\n\nListAssets\x12#.reelforge.api.v1.ListAssetsRequest\x1a$.reelforge.api.v1.ListAssetsResponse\x12K\n\x0b\x44\x65leteAsset\x12$.reelforge.api.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\x12X\n\x0eGetDownloadUrl\x12\'.reelforge.api.v1.GetDownloadUrlRequest\x1a\x1d.reelforge.api.v1.DownloadUrl2\xc6\x02\n\x07Uploads\x12O\n\x0c\x43reateUpload\x12%.reelforge.api.v1.CreateUploadRequest\x1a\x18.reelforge.api.v1.Upload\x12I\n\tGetUpload\x12\".reelforge.api.v1.GetUploadRequest\x1a\x18.reelforge.api.v1.Upload\x12R\n\x0e\x43ompleteUpload\x12\'.reelforge.api.v1.CompleteUploadRequest\x1a\x17.reelforge.api.v1.Asset\x12K\n\x0b\x41\x62ortUpload\x12$.reelforge.api.v1.AbortUploadRequest\x1a\x16.google.protobuf.Empty2Y\n\x07Imports\x12N\n\x0c\x43reateImport\x12%.reelforge.api.v1.CreateImportRequest\x1a\x17.reelforge.api.v1.Assetb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dreelforge/api/v1/assets.proto\x12\x10reelforge.api.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1breelforge/api/v1/jobs.proto\"\x89\x02\n\tMediaInfo\x12\x12\n\nduration_s\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x0b\n\x03\x66ps\x18\x04 \x01(\x01\x12\x13\n\x0bvideo_codec\x18\x05 \x01(\t\x12\x13\n\x0b\x61udio_codec\x18\x06 \x01(\t\x12\x16\n\x0e\x61udio_channels\x18\x07 \x01(\r\x12\x19\n\x11\x61udio_sample_rate\x18\x08 \x01(\r\x12\x14\n\x0crotation_deg\x18\t \x01(\x05\x12\x11\n\tcontainer\x18\n \x01(\t\x12\x11\n\thas_video\x18\x0b \x01(\x08\x12\x11\n\thas_audio\x18\x0c \x01(\x08\x12\x10\n\x08is_image\x18\r \x01(\x08\"\xdb\x03\n\x05\x41sset\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12-\n\x06status\x18\x03 \x01(\x0e\x32\x1d.reelforge.api.v1.AssetStatus\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x05 \x01(\t\x12\x12\n\nsize_bytes\x18\x06 \x01(\x04\x12\x0e\n\x06source\x18\x07 \x01(\t\x12\x12\n\nsource_url\x18\x08 \x01(\t\x12*\n\x05media\x18\t \x01(\x0b\x32\x1b.reelforge.api.v1.MediaInfo\x12=\n\x0b\x64\x65rivatives\x18\n \x03(\x0b\x32(.reelforge.api.v1.Asset.DerivativesEntry\x12(\n\x05\x65rror\x18\x0b \x01(\x0b\x32\x19.reelforge.api.v1.Failure\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x32\n\x10\x44\x65rivativesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"`\n\x0eUploadMetadata\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x17\n\nsize_bytes\x18\x03 \x01(\x04H\x00\x88\x01\x01\x42\r\n\x0b_size_bytes\"]\n\rUploadRequest\x12\x34\n\x08metadata\x18\x01 \x01(\x0b\x32 .reelforge.api.v1.UploadMetadataH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"#\n\x0fGetAssetRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"a\n\x11ListAssetsRequest\x12-\n\x06status\x18\x01 \x01(\x0e\x32\x1d.reelforge.api.v1.AssetStatus\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"R\n\x12ListAssetsResponse\x12\'\n\x06\x61ssets\x18\x01 \x03(\x0b\x32\x17.reelforge.api.v1.Asset\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"&\n\x12\x44\x65leteAssetRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\")\n\x15GetDownloadUrlRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"J\n\x0b\x44ownloadUrl\x12\x0b\n\x03url\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x13\x43reateUploadRequest\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x04\x12\x14\n\x0c\x63ontent_type\x18\x03 \x01(\t\"&\n\x07PartUrl\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0b\n\x03url\x18\x02 \x01(\t\",\n\x0cUploadedPart\x12\x0e\n\x06number\x18\x01 \x01(\r\x12\x0c\n\x04size\x18\x02 \x01(\x04\"\xf1\x01\n\x06Upload\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x04\x12\x11\n\tpart_size\x18\x04 \x01(\x04\x12\x12\n\npart_count\x18\x05 \x01(\r\x12(\n\x05parts\x18\x06 \x03(\x0b\x32\x19.reelforge.api.v1.PartUrl\x12\x30\n\x08uploaded\x18\x07 \x03(\x0b\x32\x1e.reelforge.api.v1.UploadedPart\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"$\n\x10GetUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\")\n\x15\x43ompleteUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"&\n\x12\x41\x62ortUploadRequest\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\"4\n\x13\x43reateImportRequest\x12\x0b\n\x03url\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t*\xb1\x01\n\x0b\x41ssetStatus\x12\x1c\n\x18\x41SSET_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x41SSET_STATUS_UPLOADING\x10\x01\x12\x1a\n\x16\x41SSET_STATUS_IMPORTING\x10\x02\x12\x1b\n\x17\x41SSET_STATUS_PROCESSING\x10\x03\x12\x16\n\x12\x41SSET_STATUS_READY\x10\x04\x12\x17\n\x13\x41SSET_STATUS_FAILED\x10\x05\x32\x96\x03\n\x06\x41ssets\x12\x44\n\x06Upload\x12\x1f.reelforge.api.v1.UploadRequest\x1a\x17.reelforge.api.v1.Asset(\x01\x12\x46\n\x08GetAsset\x12!.reelforge.api.v1.GetAssetRequest\x1a\x17.reelforge.api.v1.Asset\x12W\n\nListAssets\x12#.reelforge.api.v1.ListAssetsRequest\x1a$.reelforge.api.v1.ListAssetsResponse\x12K\n\x0b\x44\x65leteAsset\x12$.reelforge.api.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\x12X\n\x0eGetDownloadUrl\x12\'.reelforge.api.v1.GetDownloadUrlRequest\x1a\x1d.reelforge.api.v1.DownloadUrl2\xc6\x02\n\x07Uploads\x12O\n\x0c\x43reateUpload\x12%.reelforge.api.v1.CreateUploadRequest\x1a\x18.reelforge.api.v1.Upload\x12I\n\tGetUpload\x12\".reelforge.api.v1.GetUploadRequest\x1a\x18.reelforge.api.v1.Upload\x12R\n\x0e\x43ompleteUpload\x12\'.reelforge.api.v1.CompleteUploadRequest\x1a\x17.reelforge.api.v1.Asset\x12K\n\x0b\x41\x62ortUpload\x12$.reelforge.api.v1.AbortUploadRequest\x1a\x16.google.protobuf.Empty2Y\n\x07Imports\x12N\n\x0c\x43reateImport\x12%.reelforge.api.v1.CreateImportRequest\x1a\x17.reelforge.api.v1.Assetb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,50 +36,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ASSET_DERIVATIVESENTRY']._loaded_options = None
   _globals['_ASSET_DERIVATIVESENTRY']._serialized_options = b'8\001'
-  _globals['_ASSETSTATUS']._serialized_start=2031
-  _globals['_ASSETSTATUS']._serialized_end=2208
+  _globals['_ASSETSTATUS']._serialized_start=2049
+  _globals['_ASSETSTATUS']._serialized_end=2226
   _globals['_MEDIAINFO']._serialized_start=143
-  _globals['_MEDIAINFO']._serialized_end=390
-  _globals['_ASSET']._serialized_start=393
-  _globals['_ASSET']._serialized_end=868
-  _globals['_ASSET_DERIVATIVESENTRY']._serialized_start=818
-  _globals['_ASSET_DERIVATIVESENTRY']._serialized_end=868
-  _globals['_UPLOADMETADATA']._serialized_start=870
-  _globals['_UPLOADMETADATA']._serialized_end=966
-  _globals['_UPLOADREQUEST']._serialized_start=968
-  _globals['_UPLOADREQUEST']._serialized_end=1061
-  _globals['_GETASSETREQUEST']._serialized_start=1063
-  _globals['_GETASSETREQUEST']._serialized_end=1098
-  _globals['_LISTASSETSREQUEST']._serialized_start=1100
-  _globals['_LISTASSETSREQUEST']._serialized_end=1197
-  _globals['_LISTASSETSRESPONSE']._serialized_start=1199
-  _globals['_LISTASSETSRESPONSE']._serialized_end=1281
-  _globals['_DELETEASSETREQUEST']._serialized_start=1283
-  _globals['_DELETEASSETREQUEST']._serialized_end=1321
-  _globals['_GETDOWNLOADURLREQUEST']._serialized_start=1323
-  _globals['_GETDOWNLOADURLREQUEST']._serialized_end=1364
-  _globals['_DOWNLOADURL']._serialized_start=1366
-  _globals['_DOWNLOADURL']._serialized_end=1440
-  _globals['_CREATEUPLOADREQUEST']._serialized_start=1442
-  _globals['_CREATEUPLOADREQUEST']._serialized_end=1523
-  _globals['_PARTURL']._serialized_start=1525
-  _globals['_PARTURL']._serialized_end=1563
-  _globals['_UPLOADEDPART']._serialized_start=1565
-  _globals['_UPLOADEDPART']._serialized_end=1609
-  _globals['_UPLOAD']._serialized_start=1612
-  _globals['_UPLOAD']._serialized_end=1853
-  _globals['_GETUPLOADREQUEST']._serialized_start=1855
-  _globals['_GETUPLOADREQUEST']._serialized_end=1891
-  _globals['_COMPLETEUPLOADREQUEST']._serialized_start=1893
-  _globals['_COMPLETEUPLOADREQUEST']._serialized_end=1934
-  _globals['_ABORTUPLOADREQUEST']._serialized_start=1936
-  _globals['_ABORTUPLOADREQUEST']._serialized_end=1974
-  _globals['_CREATEIMPORTREQUEST']._serialized_start=1976
-  _globals['_CREATEIMPORTREQUEST']._serialized_end=2028
-  _globals['_ASSETS']._serialized_start=2211
-  _globals['_ASSETS']._serialized_end=2617
-  _globals['_UPLOADS']._serialized_start=2620
-  _globals['_UPLOADS']._serialized_end=2946
-  _globals['_IMPORTS']._serialized_start=2948
-  _globals['_IMPORTS']._serialized_end=3037
+  _globals['_MEDIAINFO']._serialized_end=408
+  _globals['_ASSET']._serialized_start=411
+  _globals['_ASSET']._serialized_end=886
+  _globals['_ASSET_DERIVATIVESENTRY']._serialized_start=836
+  _globals['_ASSET_DERIVATIVESENTRY']._serialized_end=886
+  _globals['_UPLOADMETADATA']._serialized_start=888
+  _globals['_UPLOADMETADATA']._serialized_end=984
+  _globals['_UPLOADREQUEST']._serialized_start=986
+  _globals['_UPLOADREQUEST']._serialized_end=1079
+  _globals['_GETASSETREQUEST']._serialized_start=1081
+  _globals['_GETASSETREQUEST']._serialized_end=1116
+  _globals['_LISTASSETSREQUEST']._serialized_start=1118
+  _globals['_LISTASSETSREQUEST']._serialized_end=1215
+  _globals['_LISTASSETSRESPONSE']._serialized_start=1217
+  _globals['_LISTASSETSRESPONSE']._serialized_end=1299
+  _globals['_DELETEASSETREQUEST']._serialized_start=1301
+  _globals['_DELETEASSETREQUEST']._serialized_end=1339
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_start=1341
+  _globals['_GETDOWNLOADURLREQUEST']._serialized_end=1382
+  _globals['_DOWNLOADURL']._serialized_start=1384
+  _globals['_DOWNLOADURL']._serialized_end=1458
+  _globals['_CREATEUPLOADREQUEST']._serialized_start=1460
+  _globals['_CREATEUPLOADREQUEST']._serialized_end=1541
+  _globals['_PARTURL']._serialized_start=1543
+  _globals['_PARTURL']._serialized_end=1581
+  _globals['_UPLOADEDPART']._serialized_start=1583
+  _globals['_UPLOADEDPART']._serialized_end=1627
+  _globals['_UPLOAD']._serialized_start=1630
+  _globals['_UPLOAD']._serialized_end=1871
+  _globals['_GETUPLOADREQUEST']._serialized_start=1873
+  _globals['_GETUPLOADREQUEST']._serialized_end=1909
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_start=1911
+  _globals['_COMPLETEUPLOADREQUEST']._serialized_end=1952
+  _globals['_ABORTUPLOADREQUEST']._serialized_start=1954
+  _globals['_ABORTUPLOADREQUEST']._serialized_end=1992
+  _globals['_CREATEIMPORTREQUEST']._serialized_start=1994
+  _globals['_CREATEIMPORTREQUEST']._serialized_end=2046
+  _globals['_ASSETS']._serialized_start=2229
+  _globals['_ASSETS']._serialized_end=2635
+  _globals['_UPLOADS']._serialized_start=2638
+  _globals['_UPLOADS']._serialized_end=2964
+  _globals['_IMPORTS']._serialized_start=2966
+  _globals['_IMPORTS']._serialized_end=3055
 # @@protoc_insertion_point(module_scope)

@@ -64,6 +64,7 @@ class MediaInfo(_message.Message):
     CONTAINER_FIELD_NUMBER: _builtins.int
     HAS_VIDEO_FIELD_NUMBER: _builtins.int
     HAS_AUDIO_FIELD_NUMBER: _builtins.int
+    IS_IMAGE_FIELD_NUMBER: _builtins.int
     duration_s: _builtins.float
     width: _builtins.int
     height: _builtins.int
@@ -77,6 +78,8 @@ class MediaInfo(_message.Message):
     container: _builtins.str
     has_video: _builtins.bool
     has_audio: _builtins.bool
+    is_image: _builtins.bool
+    """A still image (PNG, JPEG, WebP): a first frame or a character's reference."""
     def __init__(
         self,
         *,
@@ -92,10 +95,11 @@ class MediaInfo(_message.Message):
         container: _builtins.str = ...,
         has_video: _builtins.bool = ...,
         has_audio: _builtins.bool = ...,
+        is_image: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "has_audio", b"has_audio", "has_video", b"has_video", "height", b"height", "rotation_deg", b"rotation_deg", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audio_channels", b"audio_channels", "audio_codec", b"audio_codec", "audio_sample_rate", b"audio_sample_rate", "container", b"container", "duration_s", b"duration_s", "fps", b"fps", "has_audio", b"has_audio", "has_video", b"has_video", "height", b"height", "is_image", b"is_image", "rotation_deg", b"rotation_deg", "video_codec", b"video_codec", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
