@@ -2,8 +2,9 @@
 of the local original, reframed, scaled, captions burned in, loudness
 corrected, encoded with the export preset. Its thumbnail (the reframed
 picture a second in, or half-way through a shorter clip, without captions)
-comes from a second, one-frame run beside it: a second output in the same
-run slowed the encode by a third.
+comes from a separate one-frame run, which the caller starts beside the
+loudness measurement (one core busy) rather than beside the encode (both): a
+second output in the same run slowed the encode by a third.
 
 FFmpeg only ever reads local files (``SAFE_INPUT``): the original ingest
 validated, and the command and caption files this service wrote.
@@ -11,7 +12,6 @@ validated, and the command and caption files this service wrote.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,19 +102,20 @@ def thumbnail_command(spec: ClipSpec, output: Path) -> list[str]:
 async def render(
     spec: ClipSpec,
     output: Path,
-    thumbnail: Path,
     *,
     threads: int,
     speed_preset: str,
     on_progress: ProgressCallback | None = None,
 ) -> None:
-    """The clip into ``output`` and, meanwhile, its thumbnail into ``thumbnail``."""
-    await asyncio.gather(
-        run_ffmpeg(
-            command(spec, output, threads=threads, speed_preset=speed_preset),
-            timeout_s=120 + 30 * spec.duration_s,
-            duration_s=spec.duration_s,
-            on_progress=on_progress,
-        ),
-        run_ffmpeg(thumbnail_command(spec, thumbnail), timeout_s=60),
+    """The clip into ``output``."""
+    await run_ffmpeg(
+        command(spec, output, threads=threads, speed_preset=speed_preset),
+        timeout_s=120 + 30 * spec.duration_s,
+        duration_s=spec.duration_s,
+        on_progress=on_progress,
     )
+
+
+async def thumbnail(spec: ClipSpec, output: Path) -> None:
+    """The clip's thumbnail into ``output``."""
+    await run_ffmpeg(thumbnail_command(spec, output), timeout_s=60)

@@ -14,11 +14,13 @@ record, exactly once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,10 +105,20 @@ class Producer:
             return  # deleted meanwhile: the job went with it
         await clip_jobs.mark_rendering(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
         try:
-            with self._stage_duration.labels("planning").time():
-                words, plan = await self._plan(job, asset)
-            with self._stage_duration.labels("rendering").time():
-                rendered = await self._render_all(job, asset, words, plan)
+            with tempfile.TemporaryDirectory(dir=self._settings.work_dir) as folder:
+                source = Path(folder) / "original"
+                # The original comes down while the plan is made: the two do not wait on each other.
+                download = asyncio.create_task(self._store.download(asset.original_key, str(source)))
+                try:
+                    with self._stage_duration.labels("planning").time():
+                        words, plan, pose = await self._plan(job, asset)
+                    with self._stage_duration.labels("rendering").time():
+                        await download
+                        rendered = await self._render_all(job, asset, words, plan, pose, source)
+                finally:
+                    download.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await download
         except ClipJobFailedError as exc:
             await self._fail(job, event, exc.code, str(exc))
             return
@@ -120,15 +132,16 @@ class Producer:
 
     # Planning.
 
-    async def _plan(self, job: ClipJobRow, asset: AssetRow) -> tuple[list[Word], list[ClipRow]]:
-        """The words of the media and the job's plan (made now unless an earlier delivery made it)."""
+    async def _plan(self, job: ClipJobRow, asset: AssetRow) -> tuple[list[Word], list[ClipRow], PoseSignals | None]:
+        """The words of the media, the job's plan (made now unless an earlier
+        delivery made it) and, when made now, the pose signals it used."""
         document = await self._analyses.finished_transcript(tenant_id=job.tenant_id, asset_id=job.asset_id)
         if document is None:
             raise ClipJobFailedError("transcript_failed", "the asset's transcript is gone")
         words = words_of(document)
         existing = await clip_jobs.plan(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
         if existing:
-            return words, existing
+            return words, existing, None
         sentences = sentences_of(words)
         if not sentences:
             raise ClipJobFailedError("no_speech", "nothing is said in the media: there are no moments to cut")
@@ -173,10 +186,10 @@ class Producer:
         ]
         async with self._db.transaction() as conn:
             if await clip_jobs.plan(conn, tenant_id=job.tenant_id, clip_job_id=job.id):
-                return words, await clip_jobs.plan(conn, tenant_id=job.tenant_id, clip_job_id=job.id)
+                return words, await clip_jobs.plan(conn, tenant_id=job.tenant_id, clip_job_id=job.id), pose
             await clip_jobs.save_plan(conn, tenant_id=job.tenant_id, clip_job_id=job.id, clips=plan)
         log.info("clip job planned", extra={"clip_job_id": job.id, "clips": len(plan)})
-        return words, plan
+        return words, plan, pose
 
     async def _energy(self, asset: AssetRow) -> np.ndarray:
         if not asset.audio_key:
@@ -186,17 +199,20 @@ class Producer:
     # Rendering.
 
     async def _render_all(
-        self, job: ClipJobRow, asset: AssetRow, words: list[Word], plan: list[ClipRow]
+        self,
+        job: ClipJobRow,
+        asset: AssetRow,
+        words: list[Word],
+        plan: list[ClipRow],
+        pose: PoseSignals | None,
+        source: Path,
     ) -> list[ClipRow]:
         todo = [clip for clip in plan if not clip.rendered]
         if todo:
-            pose = await self._analyses.pose_signals(tenant_id=job.tenant_id, asset_id=job.asset_id)
-            with tempfile.TemporaryDirectory(dir=self._settings.work_dir) as folder:
-                scratch = Path(folder)
-                source = scratch / "original"
-                await self._store.download(asset.original_key, str(source))
-                for clip in todo:
-                    await self._render_one(job, asset, words, pose, clip, scratch, source, len(plan))
+            if pose is None:
+                pose = await self._analyses.pose_signals(tenant_id=job.tenant_id, asset_id=job.asset_id)
+            for clip in todo:
+                await self._render_one(job, asset, words, pose, clip, source.parent, source, len(plan))
         return await clip_jobs.plan(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
 
     async def _render_one(
@@ -231,12 +247,6 @@ class Producer:
             captions.write_text(document, encoding="utf-8")
         clock = asyncio.get_running_loop().time
         started = clock()
-        measured = None
-        if asset.audio_key:
-            measured = await loudness.measure(
-                source, start_s=clip.start_s, duration_s=clip.end_s - clip.start_s, lufs=settings.loudness_lufs
-            )
-        measured_at = clock()
         spec = clip_render.ClipSpec(
             source=source,
             start_s=clip.start_s,
@@ -247,10 +257,21 @@ class Producer:
             commands=framing.write_commands(scratch / f"{clip.idx}.cmd") if framing.kind == "subject" else None,
             captions=captions,
             has_audio=bool(asset.audio_key),
-            loudnorm=loudness.second_pass(measured, settings.loudness_lufs) if measured else None,
+            loudnorm=None,
             export=options.export,
         )
         video, still = scratch / f"{clip.idx}.mp4", scratch / f"{clip.idx}.jpg"
+        # The thumbnail's one frame beside the audio-only measuring pass, which leaves a core idle.
+        if asset.audio_key:
+            measuring = loudness.measure(
+                source, start_s=clip.start_s, duration_s=clip.end_s - clip.start_s, lufs=settings.loudness_lufs
+            )
+            measured, _ = await asyncio.gather(measuring, clip_render.thumbnail(spec, still))
+            if measured is not None:
+                spec = replace(spec, loudnorm=loudness.second_pass(measured, settings.loudness_lufs))
+        else:
+            await clip_render.thumbnail(spec, still)
+        measured_at = clock()
         share = (1 - ANALYSED_AT) / clips
         base = ANALYSED_AT + share * clip.idx
         announced = [0.0]
@@ -265,7 +286,6 @@ class Producer:
         await clip_render.render(
             spec,
             video,
-            still,
             threads=settings.ffmpeg_threads,
             speed_preset=settings.encoder_preset,
             on_progress=progress,
