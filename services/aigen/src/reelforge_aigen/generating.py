@@ -102,10 +102,10 @@ class Generator:
             try:
                 async with asyncio.timeout(max(deadline - datetime.now(UTC).timestamp(), 0.0)):
                     made = await self._make(row, event, video, attempts)
+                await self._check_not_cancelled(row)
                 await self._progress(row, event, "storing", 0.85)
                 key = self._store.key(tenant_id, generation_id, "video.mp4")
                 await self._store.put_file(key, str(video), content_type="video/mp4")
-                await self._check_not_cancelled(row)
                 await self._progress(row, event, "registering", 0.9)
                 asset_id = await self._registrar.register(
                     tenant_id=tenant_id,
