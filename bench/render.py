@@ -10,8 +10,9 @@ Needs the running stack (`make up`). The source is lecture_composite.mp4
   on an asset whose transcript and pose track already exist (a first job,
   not timed, makes them): from `POST /v1/clip-jobs` to the succeeded job —
   the request, the outbox, NATS, planning (embeddings, signals), the
-  original from S3, the loudness pass, the render, the thumbnail, the files
-  to S3, the completion event.
+  original from S3, the picture's encode beside the sound's (loudness
+  measured, then encoded) and the thumbnail, their join, the files to S3,
+  the completion event.
 - Bare: one `ffmpeg` command a person would write for the same clip: the
   same cut, a static crop at the speaker, scale, the same ASS captions,
   one-pass `loudnorm`, the same encoder settings, `+faststart`.

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from reelforge_common.db.connection import Connection
 from reelforge_common.ffmpeg_process import FFmpegError
 from reelforge_common.storage import ObjectStore
 from reelforge_common.telemetry import Metrics
-from reelforge_render import clip_render, loudness
+from reelforge_render import clip_render
 from reelforge_render.audio_energy import HOP_S, energy_db
 from reelforge_render.captions import ass_document, clip_words, srt_document
 from reelforge_render.clients import Analyses, PoseSignals
@@ -89,7 +88,7 @@ class Producer:
         self._media = metrics.counter("rendered_media_seconds_total", "Seconds of clip rendered.")
         self._ffmpeg = metrics.histogram(
             "ffmpeg_render_duration_seconds",
-            "FFmpeg time per clip (cut, reframe, captions, encode).",
+            "FFmpeg time per clip (cut, reframe, captions, loudness, encode, thumbnail).",
             buckets=_STAGE_BUCKETS_S,
         )
 
@@ -257,21 +256,10 @@ class Producer:
             commands=framing.write_commands(scratch / f"{clip.idx}.cmd") if framing.kind == "subject" else None,
             captions=captions,
             has_audio=bool(asset.audio_key),
-            loudnorm=None,
+            loudness_lufs=settings.loudness_lufs,
             export=options.export,
         )
         video, still = scratch / f"{clip.idx}.mp4", scratch / f"{clip.idx}.jpg"
-        # The thumbnail's one frame beside the audio-only measuring pass, which leaves a core idle.
-        if asset.audio_key:
-            measuring = loudness.measure(
-                source, start_s=clip.start_s, duration_s=clip.end_s - clip.start_s, lufs=settings.loudness_lufs
-            )
-            measured, _ = await asyncio.gather(measuring, clip_render.thumbnail(spec, still))
-            if measured is not None:
-                spec = replace(spec, loudnorm=loudness.second_pass(measured, settings.loudness_lufs))
-        else:
-            await clip_render.thumbnail(spec, still)
-        measured_at = clock()
         share = (1 - ANALYSED_AT) / clips
         base = ANALYSED_AT + share * clip.idx
         announced = [0.0]
@@ -286,12 +274,13 @@ class Producer:
         await clip_render.render(
             spec,
             video,
+            still,
             threads=settings.ffmpeg_threads,
             speed_preset=settings.encoder_preset,
             on_progress=progress,
         )
         rendered_at = clock()
-        self._ffmpeg.observe(rendered_at - measured_at)
+        self._ffmpeg.observe(rendered_at - started)
         subtitles = srt_document(spoken).encode()
         keys = {kind: self._store.key(job.tenant_id, job.id, f"{clip.idx}.{kind}") for kind in ("mp4", "jpg", "srt")}
         await self._put_file(keys["mp4"], video)
@@ -303,11 +292,7 @@ class Producer:
             await self._announce(conn, job, "rendering", base + share)
         self._clips.inc()
         self._media.inc(clip.end_s - clip.start_s)
-        timings = {
-            "measure_s": round(measured_at - started, 3),
-            "render_s": round(rendered_at - measured_at, 3),
-            "store_s": round(clock() - rendered_at, 3),
-        }
+        timings = {"render_s": round(rendered_at - started, 3), "store_s": round(clock() - rendered_at, 3)}
         log.info("clip rendered", extra={"clip_job_id": job.id, "clip": clip.idx, "framing": framing.kind, **timings})
 
     async def _put_file(self, key: str, path: Path) -> None:
