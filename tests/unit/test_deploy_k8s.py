@@ -501,7 +501,7 @@ def test_internal_grpc_follows_the_contracts_call_graph(prod: list[Resource]) ->
                     callers[callee] |= {n for n, caller in pod_labels.items() if selects(peer["podSelector"], caller)}
     assert callers == {
         "gateway": set(),
-        "ingest": {"gateway", "aigen"},
+        "ingest": {"gateway", "aigen", "render"},
         "transcription": {"gateway", "render"},
         "pose": {"gateway", "render"},
         "render": {"gateway"},

@@ -27,9 +27,9 @@ from reelforge_aigen.config import AigenSettings
 from reelforge_aigen.limits import RateLimiter
 from reelforge_aigen.pricing import MICROS, PriceList
 from reelforge_aigen.providers.base import Image, Outcome, ProviderError, VideoJob, VideoProvider
-from reelforge_aigen.registration import Registrar, RegistrationRefusedError
 from reelforge_aigen.store import assets, characters, generations, ledger
 from reelforge_aigen.store.generations import GenerationRow
+from reelforge_common.asset_upload import AssetUploader, UploadRefusedError, derived_job_id
 from reelforge_common.bus import Event, Route
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
@@ -68,7 +68,7 @@ class Generator:
         limiter: RateLimiter,
         prices: PriceList,
         budgets: Budgets,
-        registrar: Registrar,
+        uploader: AssetUploader,
         metrics: Metrics,
     ) -> None:
         self._settings = settings
@@ -79,7 +79,7 @@ class Generator:
         self._limiter = limiter
         self._prices = prices
         self._budgets = budgets
-        self._registrar = registrar
+        self._uploader = uploader
         self._outcomes = metrics.counter(
             "generations_total", "Generations ended, by provider and outcome (succeeded or the error code).",
             ["provider", "outcome"],
@@ -107,11 +107,13 @@ class Generator:
                 key = self._store.key(tenant_id, generation_id, "video.mp4")
                 await self._store.put_file(key, str(video), content_type="video/mp4")
                 await self._progress(row, event, "registering", 0.9)
-                asset_id = await self._registrar.register(
+                # The ingest job id comes from the generation's: a retry gets the asset the first try made.
+                asset_id = await self._uploader.upload(
+                    video,
                     tenant_id=tenant_id,
-                    generation_id=generation_id,
-                    video=video,
+                    job_id=derived_job_id(generation_id),
                     filename=f"{generation_id}.mp4",
+                    content_type="video/mp4",
                     quota=Quota(max_upload_bytes=row.quota_max_bytes, max_duration_s=row.quota_max_duration_s),
                 )
             except CancelledGenerationError:
@@ -119,7 +121,7 @@ class Generator:
             except ProviderError as exc:
                 await self._fail(row, event, exc.code, exc.message, attempts)
                 return
-            except RegistrationRefusedError as exc:
+            except UploadRefusedError as exc:
                 await self._fail(row, event, exc.code, exc.message, attempts)
                 return
             except TimeoutError:

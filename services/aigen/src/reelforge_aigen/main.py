@@ -15,7 +15,7 @@ from reelforge_aigen.image_assets import ImageAssets
 from reelforge_aigen.limits import RateLimiter
 from reelforge_aigen.pricing import PriceList
 from reelforge_aigen.providers import build_providers
-from reelforge_aigen.registration import Registrar
+from reelforge_common.asset_upload import AssetUploader
 from reelforge_common.bus import Subscription
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
 
@@ -30,8 +30,8 @@ async def build(resources: Resources[AigenSettings]) -> Components:
     budgets = Budgets(settings.default_monthly_budget_usd)
     calls = ProviderCalls(settings, metrics)
     limiter = RateLimiter(db, settings, metrics)
-    registrar = Registrar(settings.ingest_target, settings.internal_call_timeout_s)
-    generator = Generator(settings, db, store, providers.video, calls, limiter, prices, budgets, registrar, metrics)
+    uploader = AssetUploader(settings.ingest_target, settings.internal_call_timeout_s)
+    generator = Generator(settings, db, store, providers.video, calls, limiter, prices, budgets, uploader, metrics)
     admission = Admission(db, providers.video, prices, budgets, metrics)
     completions = Completions(settings, db, providers.chat, calls, limiter, prices, budgets, admission)
     service = AigenService(settings, db, store, providers.video, admission, budgets, calls, completions)
@@ -47,7 +47,7 @@ async def build(resources: Resources[AigenSettings]) -> Components:
         subscriptions=[work, ImageAssets(db).subscription()],
         grpc_registrars=[service.register],
         grpc_service_names=[SERVICE_NAME],
-        on_stop=[providers.close, registrar.close],
+        on_stop=[providers.close, uploader.close],
     )
 
 

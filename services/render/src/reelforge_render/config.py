@@ -35,6 +35,8 @@ class RenderSettings(ServiceSettings):
     # deployment's language model (aigen's chat completions, charged to the
     # tenant's AI budget); off: the offline ranking and keyphrase titles.
     llm_ranking: bool = False
+    # gRPC address of ingest, where extracted frames are uploaded as assets.
+    ingest_target: str = "127.0.0.1:17010"
     # gRPC address of aigen (the language model, when llm_ranking is on).
     aigen_target: str = "127.0.0.1:17040"
     # Local scratch space (the original being cut, clips being made). Empty: the system's temp folder.

@@ -11,15 +11,22 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from reelforge.events.v1.render_pb2 import ClipJobRequested
 from reelforge.render.v1 import render_pb2, render_pb2_grpc
 from reelforge_common.db import Database
-from reelforge_common.grpc_server import refuse
+from reelforge_common.grpc_server import RefusedError, refuse, refusing
 from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
+from reelforge_render.frames import FrameExtractor, FrameRequest
 from reelforge_render.options import ClipOptions
 from reelforge_render.prerequisites import CLIPJOB_EVENTS
-from reelforge_render.store import clip_jobs
+from reelforge_render.store import assets, clip_jobs
 from reelforge_render.store.clip_jobs import ClipJobRow, ClipRow
 
 SERVICE_NAME = "reelforge.render.v1.Render"
+_STATUS = {
+    "validation_failed": grpc.StatusCode.INVALID_ARGUMENT,
+    "no_video": grpc.StatusCode.INVALID_ARGUMENT,
+    "not_found": grpc.StatusCode.NOT_FOUND,
+    "upload_too_large": grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
 
 
 def new_clip_job_id() -> str:
@@ -27,9 +34,10 @@ def new_clip_job_id() -> str:
 
 
 class RenderService(render_pb2_grpc.RenderServicer):
-    def __init__(self, db: Database, store_: ObjectStore, *, url_expiry_s: int) -> None:
+    def __init__(self, db: Database, store_: ObjectStore, extractor: FrameExtractor, *, url_expiry_s: int) -> None:
         self._db = db
         self._store = store_
+        self._extractor = extractor
         self._expiry = timedelta(seconds=url_expiry_s)
 
     def register(self, server: grpc.aio.Server) -> None:
@@ -79,6 +87,23 @@ class RenderService(render_pb2_grpc.RenderServicer):
             await refuse(context, grpc.StatusCode.NOT_FOUND, "not_found", f"no clip job {request.clip_job_id}")
         plan = await clip_jobs.plan(self._db.pool, tenant_id=job.tenant_id, clip_job_id=job.id)
         return await self._message(job, plan)
+
+    @refusing(_STATUS)
+    async def ExtractFrames(
+        self, request: render_pb2.FramesRequest, context: grpc.aio.ServicerContext
+    ) -> render_pb2.Frames:
+        asset = await assets.asset(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
+        if asset is None or asset.status == "pending":
+            raise RefusedError("asset_not_ready", f"asset {request.asset_id} is not ready here yet: retry shortly")
+        if asset.status == "failed":
+            raise RefusedError("asset_failed", f"asset {request.asset_id} failed: {asset.error_code}")
+        if not asset.has_video:
+            raise RefusedError("no_video", f"asset {request.asset_id} has no video track")
+        wanted = FrameRequest.from_message(request)
+        if problems := wanted.problems(asset.duration_s):
+            raise RefusedError("validation_failed", "; ".join(problems))
+        made = await self._extractor.frames(asset, wanted, request_id=request.request_id, quota=request.quota)
+        return render_pb2.Frames(frames=made)
 
     async def _message(self, job: ClipJobRow, plan: list[ClipRow]) -> render_pb2.ClipJob:
         message = render_pb2.ClipJob(

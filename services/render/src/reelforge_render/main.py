@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from importlib.resources import files
 
+from reelforge_common.asset_upload import AssetUploader
 from reelforge_common.bus import Subscription
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
 from reelforge_render.clients import Analyses
 from reelforge_render.config import RenderSettings
+from reelforge_render.frames import FrameExtractor
 from reelforge_render.grpc_api import SERVICE_NAME, RenderService
 from reelforge_render.prerequisites import Prerequisites
 from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
@@ -31,12 +33,14 @@ async def build(resources: Resources[RenderSettings]) -> Components:
         ack_wait_s=settings.job_ack_wait_s,
         max_deliver=MAX_DELIVER,
     )
-    service = RenderService(db, object_store, url_expiry_s=settings.url_expiry_s)
+    uploader = AssetUploader(settings.ingest_target, settings.internal_call_timeout_s)
+    extractor = FrameExtractor(object_store, uploader, work_dir=settings.work_dir)
+    service = RenderService(db, object_store, extractor, url_expiry_s=settings.url_expiry_s)
     return Components(
         subscriptions=[prerequisites.subscription(), work],
         grpc_registrars=[service.register],
         grpc_service_names=[SERVICE_NAME],
-        on_stop=[analyses.close, *([ranker.close] if ranker else [])],
+        on_stop=[analyses.close, uploader.close, *([ranker.close] if ranker else [])],
     )
 
 

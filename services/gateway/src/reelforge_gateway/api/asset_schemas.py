@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal, Self
 
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field, model_validator
 
 from reelforge.ingest.v1 import ingest_pb2
 from reelforge_gateway.api.schemas import JobError
@@ -85,6 +86,35 @@ class Asset(BaseModel):
 class AssetPage(BaseModel):
     items: list[Asset]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class FramesCreate(BaseModel):
+    timestamps: list[float] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Seconds into the video; each gives the first frame shown at or after it",
+    )
+    position: Literal["first", "last"] | None = Field(default=None, description="Instead of timestamps")
+    format: Literal["png", "jpg"] = "png"
+    quality: int = Field(default=90, ge=1, le=100, description="JPEG quality, 1 (smallest) to 100 (best)")
+
+    @model_validator(mode="after")
+    def one_choice(self) -> Self:
+        if (self.timestamps is None) == (self.position is None):
+            raise ValueError("give either timestamps or position")
+        if self.timestamps and min(self.timestamps) < 0:
+            raise ValueError("timestamps are seconds from the start, at least 0")
+        return self
+
+
+class Frame(BaseModel):
+    timestamp_s: float = Field(description="The frame's presentation time in the source video")
+    asset: Asset = Field(description="The new image asset (processing until its thumbnail is made)")
+
+
+class FrameSet(BaseModel):
+    frames: list[Frame] = Field(description="In the order asked for")
 
 
 class DownloadUrl(BaseModel):

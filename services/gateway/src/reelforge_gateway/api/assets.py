@@ -1,4 +1,4 @@
-"""Assets: streaming upload, list, get, delete, download."""
+"""Assets: streaming upload, list, get, delete, download, frames."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
 
-from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl
-from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Writer
+from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl, FramesCreate, FrameSet
+from reelforge_gateway.api.deps import Clients, Feed, Ingest, Pool, Reader, Settings, Writer
 from reelforge_gateway.form_stream import FormFile
 from reelforge_gateway.operations import accepted, assets
 from reelforge_gateway.operations.paging import DEFAULT_PAGE, MAX_PAGE
 from reelforge_gateway.problems import documented
+from reelforge_gateway.quotas import quotas_of
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"], responses=documented("unauthenticated", "forbidden"))
 # Room for the multipart framing around the file in a Content-Length.
@@ -107,3 +108,31 @@ async def delete_asset(asset_id: str, caller: Writer, ingest: Ingest) -> None:
 async def download_asset(asset_id: str, caller: Reader, ingest: Ingest) -> DownloadUrl:
     """A presigned URL (15 minutes) to download the original file."""
     return await assets.download_url(ingest, tenant_id=caller.tenant_id, asset_id=asset_id)
+
+
+@router.post(
+    "/{asset_id}/frames",
+    status_code=status.HTTP_201_CREATED,
+    responses=documented(
+        "validation_failed",
+        "not_found",
+        "asset_not_ready",
+        "asset_failed",
+        "no_video",
+        "upload_too_large",
+        "unavailable",
+    ),
+)
+async def extract_frames(
+    asset_id: str, body: FramesCreate, caller: Writer, pool: Pool, settings: Settings, clients: Clients, feed: Feed
+) -> FrameSet:
+    """Still frames of a ready video asset at full resolution, each stored as
+    a new image asset: the frame shown at or after each of up to 20
+    `timestamps`, or the `first` or `last` frame. Use them as first frames
+    (`image_asset_id`) or character references for generations. Each image
+    asset is `processing` until ingest has made its thumbnail (an `ingest`
+    job); a timestamp past the video's end is `validation_failed`."""
+    quotas = await quotas_of(pool, caller.tenant_id, settings)
+    return await assets.extract_frames(
+        clients, feed, tenant_id=caller.tenant_id, asset_id=asset_id, quotas=quotas, body=body
+    )

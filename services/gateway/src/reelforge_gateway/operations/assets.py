@@ -1,4 +1,4 @@
-"""Assets: streamed upload, list, get, delete, download."""
+"""Assets: streamed upload, list, get, delete, download, frames."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from datetime import UTC
 import grpc
 
 from reelforge.ingest.v1 import ingest_pb2
-from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl
-from reelforge_gateway.internal import IngestClient
+from reelforge.render.v1 import render_pb2
+from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl, Frame, FramesCreate, FrameSet
+from reelforge_gateway.internal import IngestClient, InternalClients
 from reelforge_gateway.live import JobFeed
 from reelforge_gateway.operations.accepted import new_job_id, record_ingest_job
 from reelforge_gateway.operations.paging import page_size
+from reelforge_gateway.problems import ProblemError
 from reelforge_gateway.quotas import TenantQuotas
 
 
@@ -74,8 +76,12 @@ async def list_assets(
 
 async def get_asset(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> Asset:
     """One asset, with presigned URLs of its derivatives once ready."""
+    return Asset.from_message(await _asset(ingest, tenant_id=tenant_id, asset_id=asset_id))
+
+
+async def _asset(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> ingest_pb2.Asset:
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
-    return Asset.from_message(await ingest.calling(lambda: ingest.stub.GetAsset(ref, timeout=ingest.timeout_s)))
+    return await ingest.calling(lambda: ingest.stub.GetAsset(ref, timeout=ingest.timeout_s))
 
 
 async def delete_asset(ingest: IngestClient, *, tenant_id: str, asset_id: str) -> None:
@@ -89,3 +95,41 @@ async def download_url(ingest: IngestClient, *, tenant_id: str, asset_id: str) -
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
     url = await ingest.calling(lambda: ingest.stub.GetDownloadUrl(ref, timeout=ingest.timeout_s))
     return DownloadUrl(url=url.url, expires_at=url.expires_at.ToDatetime(tzinfo=UTC))
+
+
+async def extract_frames(
+    clients: InternalClients,
+    feed: JobFeed,
+    *,
+    tenant_id: str,
+    asset_id: str,
+    quotas: TenantQuotas,
+    body: FramesCreate,
+) -> FrameSet:
+    """Still frames of a ready video asset, each a new image asset (render
+    cuts them, ingest stores and processes them)."""
+    ingest, render = clients.ingest, clients.render
+    source = await _asset(ingest, tenant_id=tenant_id, asset_id=asset_id)
+    if source.status == "failed":
+        raise ProblemError("asset_failed", f"asset {asset_id} failed: {source.error_code}")
+    if source.status != "ready":
+        raise ProblemError("asset_not_ready", f"asset {asset_id} is {source.status}")
+    if not source.media.has_video or source.media.is_image:
+        raise ProblemError("no_video", f"asset {asset_id} has no video to take frames from")
+    request = render_pb2.FramesRequest(
+        tenant_id=tenant_id,
+        request_id=new_job_id(),
+        asset_id=asset_id,
+        timestamps_s=body.timestamps or [],
+        position=body.position or "",
+        format=body.format,
+        quality=body.quality,
+        quota=quotas.for_ingest,
+    )
+    made = await render.calling(lambda: render.stub.ExtractFrames(request, timeout=render.timeout_s))
+    frames = []
+    for frame in made.frames:
+        image = await _asset(ingest, tenant_id=tenant_id, asset_id=frame.asset_id)
+        await record_ingest_job(feed, image)
+        frames.append(Frame(timestamp_s=frame.timestamp_s, asset=Asset.from_message(image)))
+    return FrameSet(frames=frames)

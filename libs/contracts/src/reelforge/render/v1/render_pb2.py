@@ -23,31 +23,38 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from reelforge.ingest.v1 import ingest_pb2 as reelforge_dot_ingest_dot_v1_dot_ingest__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/render/v1/render.proto\x12\x13reelforge.render.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x01\n\x0c\x45xportPreset\x12\r\n\x05\x63odec\x18\x01 \x01(\t\x12\x12\n\nresolution\x18\x02 \x01(\r\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x01\x12\x0b\n\x03\x63rf\x18\x04 \x01(\r\x12\x1a\n\x12video_bitrate_kbps\x18\x05 \x01(\r\x12\x1a\n\x12\x61udio_bitrate_kbps\x18\x06 \x01(\r\"\xe5\x01\n\x0e\x43lipJobOptions\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x02 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x03 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x04 \x01(\t\x12\x15\n\rcaption_style\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61ption_position\x18\x06 \x01(\t\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x31\n\x06\x65xport\x18\t \x01(\x0b\x32!.reelforge.render.v1.ExportPreset\"{\n\x0e\x43lipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x34\n\x07options\x18\x04 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\"&\n\x0f\x43lipJobAccepted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\";\n\x11GetClipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63lip_job_id\x18\x02 \x01(\t\"L\n\nClipReason\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xcd\x02\n\x04\x43lip\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x30\n\x07reasons\x18\x05 \x03(\x0b\x32\x1f.reelforge.render.v1.ClipReason\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x65xcerpt\x18\x07 \x01(\t\x12\x11\n\tvideo_url\x18\x08 \x01(\t\x12\x15\n\rthumbnail_url\x18\t \x01(\t\x12\x15\n\rsubtitles_url\x18\n \x01(\t\x12\x32\n\x0eurls_expire_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05width\x18\x0c \x01(\r\x12\x0e\n\x06height\x18\r \x01(\r\x12\x0f\n\x07\x66raming\x18\x0e \x01(\t\x12\x10\n\x08hashtags\x18\x0f \x03(\t\"\xe5\x02\n\x07\x43lipJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x34\n\x07options\x18\x05 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\x12(\n\x05\x63lips\x18\x06 \x03(\x0b\x32\x19.reelforge.render.v1.Clip\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x15\n\rerror_message\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rtranscript_id\x18\x0b \x01(\t\x12\x18\n\x10pose_analysis_id\x18\x0c \x01(\t2\xb9\x01\n\x06Render\x12[\n\x0eRequestClipJob\x12#.reelforge.render.v1.ClipJobRequest\x1a$.reelforge.render.v1.ClipJobAccepted\x12R\n\nGetClipJob\x12&.reelforge.render.v1.GetClipJobRequest\x1a\x1c.reelforge.render.v1.ClipJobb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/render/v1/render.proto\x12\x13reelforge.render.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a reelforge/ingest/v1/ingest.proto\"\xbc\x01\n\rFramesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x14\n\x0ctimestamps_s\x18\x04 \x03(\x01\x12\x10\n\x08position\x18\x05 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x06 \x01(\t\x12\x0f\n\x07quality\x18\x07 \x01(\x05\x12)\n\x05quota\x18\x08 \x01(\x0b\x32\x1a.reelforge.ingest.v1.Quota\".\n\x05\x46rame\x12\x13\n\x0btimestamp_s\x18\x01 \x01(\x01\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\"4\n\x06\x46rames\x12*\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x1a.reelforge.render.v1.Frame\"\x83\x01\n\x0c\x45xportPreset\x12\r\n\x05\x63odec\x18\x01 \x01(\t\x12\x12\n\nresolution\x18\x02 \x01(\r\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x01\x12\x0b\n\x03\x63rf\x18\x04 \x01(\r\x12\x1a\n\x12video_bitrate_kbps\x18\x05 \x01(\r\x12\x1a\n\x12\x61udio_bitrate_kbps\x18\x06 \x01(\r\"\xe5\x01\n\x0e\x43lipJobOptions\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x02 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x03 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x04 \x01(\t\x12\x15\n\rcaption_style\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61ption_position\x18\x06 \x01(\t\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x31\n\x06\x65xport\x18\t \x01(\x0b\x32!.reelforge.render.v1.ExportPreset\"{\n\x0e\x43lipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x34\n\x07options\x18\x04 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\"&\n\x0f\x43lipJobAccepted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\";\n\x11GetClipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63lip_job_id\x18\x02 \x01(\t\"L\n\nClipReason\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xcd\x02\n\x04\x43lip\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x30\n\x07reasons\x18\x05 \x03(\x0b\x32\x1f.reelforge.render.v1.ClipReason\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x65xcerpt\x18\x07 \x01(\t\x12\x11\n\tvideo_url\x18\x08 \x01(\t\x12\x15\n\rthumbnail_url\x18\t \x01(\t\x12\x15\n\rsubtitles_url\x18\n \x01(\t\x12\x32\n\x0eurls_expire_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05width\x18\x0c \x01(\r\x12\x0e\n\x06height\x18\r \x01(\r\x12\x0f\n\x07\x66raming\x18\x0e \x01(\t\x12\x10\n\x08hashtags\x18\x0f \x03(\t\"\xe5\x02\n\x07\x43lipJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x34\n\x07options\x18\x05 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\x12(\n\x05\x63lips\x18\x06 \x03(\x0b\x32\x19.reelforge.render.v1.Clip\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x15\n\rerror_message\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rtranscript_id\x18\x0b \x01(\t\x12\x18\n\x10pose_analysis_id\x18\x0c \x01(\t2\x8b\x02\n\x06Render\x12[\n\x0eRequestClipJob\x12#.reelforge.render.v1.ClipJobRequest\x1a$.reelforge.render.v1.ClipJobAccepted\x12R\n\nGetClipJob\x12&.reelforge.render.v1.GetClipJobRequest\x1a\x1c.reelforge.render.v1.ClipJob\x12P\n\rExtractFrames\x12\".reelforge.render.v1.FramesRequest\x1a\x1b.reelforge.render.v1.Framesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.render.v1.render_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EXPORTPRESET']._serialized_start=91
-  _globals['_EXPORTPRESET']._serialized_end=222
-  _globals['_CLIPJOBOPTIONS']._serialized_start=225
-  _globals['_CLIPJOBOPTIONS']._serialized_end=454
-  _globals['_CLIPJOBREQUEST']._serialized_start=456
-  _globals['_CLIPJOBREQUEST']._serialized_end=579
-  _globals['_CLIPJOBACCEPTED']._serialized_start=581
-  _globals['_CLIPJOBACCEPTED']._serialized_end=619
-  _globals['_GETCLIPJOBREQUEST']._serialized_start=621
-  _globals['_GETCLIPJOBREQUEST']._serialized_end=680
-  _globals['_CLIPREASON']._serialized_start=682
-  _globals['_CLIPREASON']._serialized_end=758
-  _globals['_CLIP']._serialized_start=761
-  _globals['_CLIP']._serialized_end=1094
-  _globals['_CLIPJOB']._serialized_start=1097
-  _globals['_CLIPJOB']._serialized_end=1454
-  _globals['_RENDER']._serialized_start=1457
-  _globals['_RENDER']._serialized_end=1642
+  _globals['_FRAMESREQUEST']._serialized_start=125
+  _globals['_FRAMESREQUEST']._serialized_end=313
+  _globals['_FRAME']._serialized_start=315
+  _globals['_FRAME']._serialized_end=361
+  _globals['_FRAMES']._serialized_start=363
+  _globals['_FRAMES']._serialized_end=415
+  _globals['_EXPORTPRESET']._serialized_start=418
+  _globals['_EXPORTPRESET']._serialized_end=549
+  _globals['_CLIPJOBOPTIONS']._serialized_start=552
+  _globals['_CLIPJOBOPTIONS']._serialized_end=781
+  _globals['_CLIPJOBREQUEST']._serialized_start=783
+  _globals['_CLIPJOBREQUEST']._serialized_end=906
+  _globals['_CLIPJOBACCEPTED']._serialized_start=908
+  _globals['_CLIPJOBACCEPTED']._serialized_end=946
+  _globals['_GETCLIPJOBREQUEST']._serialized_start=948
+  _globals['_GETCLIPJOBREQUEST']._serialized_end=1007
+  _globals['_CLIPREASON']._serialized_start=1009
+  _globals['_CLIPREASON']._serialized_end=1085
+  _globals['_CLIP']._serialized_start=1088
+  _globals['_CLIP']._serialized_end=1421
+  _globals['_CLIPJOB']._serialized_start=1424
+  _globals['_CLIPJOB']._serialized_end=1781
+  _globals['_RENDER']._serialized_start=1784
+  _globals['_RENDER']._serialized_end=2051
 # @@protoc_insertion_point(module_scope)

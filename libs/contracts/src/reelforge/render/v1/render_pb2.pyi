@@ -13,6 +13,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from reelforge.ingest.v1 import ingest_pb2 as _ingest_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -23,6 +24,100 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+@_typing.final
+class FramesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    ASSET_ID_FIELD_NUMBER: _builtins.int
+    TIMESTAMPS_S_FIELD_NUMBER: _builtins.int
+    POSITION_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    QUALITY_FIELD_NUMBER: _builtins.int
+    QUOTA_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    request_id: _builtins.str
+    """The caller's id for this request; the frames' ingest jobs derive from it."""
+    asset_id: _builtins.str
+    position: _builtins.str
+    """"first" or "last" instead of timestamps; empty: the timestamps."""
+    format: _builtins.str
+    """"png" or "jpg"."""
+    quality: _builtins.int
+    """JPEG quality, 1 (smallest) to 100 (best)."""
+    @_builtins.property
+    def timestamps_s(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """Seconds into the asset; each gives the first frame shown at or after it."""
+
+    @_builtins.property
+    def quota(self) -> _ingest_pb2.Quota:
+        """The tenant's upload limits, which each image must fit."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
+        asset_id: _builtins.str = ...,
+        timestamps_s: _abc.Iterable[_builtins.float] | None = ...,
+        position: _builtins.str = ...,
+        format: _builtins.str = ...,
+        quality: _builtins.int = ...,
+        quota: _ingest_pb2.Quota | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["quota", b"quota"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "format", b"format", "position", b"position", "quality", b"quality", "quota", b"quota", "request_id", b"request_id", "tenant_id", b"tenant_id", "timestamps_s", b"timestamps_s"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FramesRequest: _TypeAlias = FramesRequest  # noqa: Y015
+
+@_typing.final
+class Frame(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIMESTAMP_S_FIELD_NUMBER: _builtins.int
+    ASSET_ID_FIELD_NUMBER: _builtins.int
+    timestamp_s: _builtins.float
+    """Where the frame is in the asset (its presentation time)."""
+    asset_id: _builtins.str
+    """The new image asset (processing until ingest has made its thumbnail)."""
+    def __init__(
+        self,
+        *,
+        timestamp_s: _builtins.float = ...,
+        asset_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "timestamp_s", b"timestamp_s"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Frame: _TypeAlias = Frame  # noqa: Y015
+
+@_typing.final
+class Frames(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FRAMES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def frames(self) -> _containers.RepeatedCompositeFieldContainer[Global___Frame]: ...
+    def __init__(
+        self,
+        *,
+        frames: _abc.Iterable[Global___Frame] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["frames", b"frames"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Frames: _TypeAlias = Frames  # noqa: Y015
 
 @_typing.final
 class ExportPreset(_message.Message):

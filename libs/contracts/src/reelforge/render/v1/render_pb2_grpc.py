@@ -44,6 +44,11 @@ class RenderStub:
                 request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.GetClipJobRequest.SerializeToString,
                 response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ClipJob.FromString,
                 _registered_method=True)
+        self.ExtractFrames = channel.unary_unary(
+                '/reelforge.render.v1.Render/ExtractFrames',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Frames.FromString,
+                _registered_method=True)
 
 
 class RenderServicer:
@@ -64,6 +69,16 @@ class RenderServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExtractFrames(self, request, context):
+        """Still frames of a ready asset's video, at the original's resolution, each
+        uploaded to ingest as a new image asset. The same request_id makes the
+        same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
+        this service has not seen ready yet is FAILED_PRECONDITION.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RenderServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +91,11 @@ def add_RenderServicer_to_server(servicer, server):
                     servicer.GetClipJob,
                     request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.GetClipJobRequest.FromString,
                     response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ClipJob.SerializeToString,
+            ),
+            'ExtractFrames': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExtractFrames,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Frames.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +152,33 @@ class Render:
             '/reelforge.render.v1.Render/GetClipJob',
             reelforge_dot_render_dot_v1_dot_render__pb2.GetClipJobRequest.SerializeToString,
             reelforge_dot_render_dot_v1_dot_render__pb2.ClipJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtractFrames(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Render/ExtractFrames',
+            reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Frames.FromString,
             options,
             channel_credentials,
             insecure,

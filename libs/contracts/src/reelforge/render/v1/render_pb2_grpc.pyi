@@ -42,6 +42,12 @@ class RenderStub:
     """
     GetClipJob: _grpc.UnaryUnaryMultiCallable[_render_pb2.GetClipJobRequest, _render_pb2.ClipJob]
     """A clip job: its state and, once completed, its clips with presigned URLs."""
+    ExtractFrames: _grpc.UnaryUnaryMultiCallable[_render_pb2.FramesRequest, _render_pb2.Frames]
+    """Still frames of a ready asset's video, at the original's resolution, each
+    uploaded to ingest as a new image asset. The same request_id makes the
+    same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
+    this service has not seen ready yet is FAILED_PRECONDITION.
+    """
 
 @_typing.type_check_only
 class RenderAsyncStub(RenderStub):
@@ -52,6 +58,12 @@ class RenderAsyncStub(RenderStub):
     """
     GetClipJob: _aio.UnaryUnaryMultiCallable[_render_pb2.GetClipJobRequest, _render_pb2.ClipJob]  # type: ignore[assignment]
     """A clip job: its state and, once completed, its clips with presigned URLs."""
+    ExtractFrames: _aio.UnaryUnaryMultiCallable[_render_pb2.FramesRequest, _render_pb2.Frames]  # type: ignore[assignment]
+    """Still frames of a ready asset's video, at the original's resolution, each
+    uploaded to ingest as a new image asset. The same request_id makes the
+    same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
+    this service has not seen ready yet is FAILED_PRECONDITION.
+    """
 
 class RenderServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -71,5 +83,17 @@ class RenderServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_render_pb2.ClipJob, _abc.Awaitable[_render_pb2.ClipJob]]:
         """A clip job: its state and, once completed, its clips with presigned URLs."""
+
+    @_abc_1.abstractmethod
+    def ExtractFrames(
+        self,
+        request: _render_pb2.FramesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Frames, _abc.Awaitable[_render_pb2.Frames]]:
+        """Still frames of a ready asset's video, at the original's resolution, each
+        uploaded to ingest as a new image asset. The same request_id makes the
+        same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
+        this service has not seen ready yet is FAILED_PRECONDITION.
+        """
 
 def add_RenderServicer_to_server(servicer: RenderServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
