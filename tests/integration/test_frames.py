@@ -4,6 +4,7 @@ refused with their reasons."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ import numpy as np
 import pytest
 from conftest import Platform
 from media_corpus import IMAGES, POSE
-from support import wait_for
 from test_assets import upload, wait_until_done
+from test_cli_against_stack import cli
 
 pytestmark = pytest.mark.parametrize("platform", [{"render": {}}], indirect=True)
 # 1768x994, 30 fps, 230 frames (7.67 s), a person moving: neighbouring frames differ.
@@ -44,18 +45,8 @@ async def ready_video(platform: Platform, auth: dict[str, str], path: Path) -> s
 
 
 async def frames(platform: Platform, auth: dict[str, str], asset_id: str, **body: Any) -> httpx.Response:
-    """POST the frames request; retried while render has not seen the asset
-    ready yet (409 asset_not_ready, documented as "retry shortly")."""
-    response: httpx.Response | None = None
-
-    async def answered() -> bool:
-        nonlocal response
-        response = await platform.api.post(f"/v1/assets/{asset_id}/frames", json=body, headers=auth)
-        return not (response.status_code == 409 and response.json()["code"] == "asset_not_ready")
-
-    await wait_for(answered, timeout_s=30, what="render to see the asset ready")
-    assert response is not None
-    return response
+    """The frames request, right after the asset became ready."""
+    return await platform.api.post(f"/v1/assets/{asset_id}/frames", json=body, headers=auth)
 
 
 async def original(platform: Platform, auth: dict[str, str], asset_id: str, into: Path) -> Path:
@@ -131,3 +122,18 @@ async def test_bad_requests_are_refused_with_their_reasons(platform: Platform) -
     # Nothing was made by the refusals: the tenant has its two uploads only.
     listed = (await platform.api.get("/v1/assets", headers=auth)).json()["items"]
     assert sorted(a["id"] for a in listed) == sorted([video, image])
+
+
+async def test_the_cli_uploads_takes_the_last_frame_and_downloads_it(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    out_dir = tmp_path / "out"
+    code, out, err = await cli(platform, "frames", str(SOURCE), "--last", "-o", str(out_dir), "--json", api_key=token)
+    assert code == 0, err
+    (frame,) = json.loads(out)["frames"]
+    assert frame["timestamp_s"] == pytest.approx((FRAMES - 1) / FPS, abs=1e-3)
+    assert difference(pixels(out_dir / frame["file"]), pixels(SOURCE, frame=FRAMES - 1)) < 0.05
+    # One choice of frames, or a usage error that says so.
+    code, _, err = await cli(platform, "frames", frame["asset"]["id"], "--first", "--last", api_key=token)
+    assert code != 0
+    assert "exactly one" in err

@@ -14,6 +14,7 @@ from reelforge_cli.commands import (
     assets,
     clip,
     email,
+    frames,
     generate,
     jobs,
     keys,
@@ -64,6 +65,7 @@ def create_app(
     cli.command("pose")(pose.pose)
     cli.command("compare")(pose.compare)
     cli.command("clip")(clip.clip)
+    cli.command("frames")(frames.frames)
     cli.command("generate")(generate.generate)
     cli.command("providers")(generate.providers)
     cli.command("spend")(generate.spend)

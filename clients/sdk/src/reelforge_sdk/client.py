@@ -24,6 +24,7 @@ from reelforge_sdk.models import (
     ApiKey,
     Asset,
     DownloadLink,
+    Frame,
     Job,
     Page,
     QuotaReport,
@@ -225,6 +226,23 @@ class Client:
     def download_url(self, asset_id: str) -> DownloadLink:
         """A presigned URL to the original media."""
         return self._send(endpoints.download_url(asset_id))
+
+    def extract_frames(
+        self,
+        asset_id: str,
+        *,
+        timestamps: Sequence[float] | None = None,
+        position: str | None = None,
+        format: str = "png",
+        quality: int = 90,
+        idempotency_key: str | None = None,
+    ) -> list[Frame]:
+        """Still frames of a video asset, each stored as a new image asset:
+        the frame shown at or after each of ``timestamps`` (seconds), or
+        ``position`` "first" or "last". The image assets are processing until
+        their thumbnails exist (``wait_for_asset``)."""
+        call = endpoints.extract_frames(asset_id, timestamps, position, format, quality, idempotency_key)
+        return self._send(call)
 
     def download(self, url: str, path: str | os.PathLike[str]) -> Path:
         """Save what a presigned URL (a clip, a job output) points at to ``path``; returns the path.

@@ -16,6 +16,7 @@ from reelforge_sdk.models import (
     ApiKey,
     Asset,
     DownloadLink,
+    Frame,
     Job,
     Page,
     QuotaReport,
@@ -129,6 +130,22 @@ def delete_asset(asset_id: str) -> Call[None]:
 
 def download_url(asset_id: str) -> Call[DownloadLink]:
     return Call("GET", f"/v1/assets/{_id(asset_id)}/download", DownloadLink.from_json)
+
+
+def extract_frames(
+    asset_id: str,
+    timestamps: Sequence[float] | None,
+    position: str | None,
+    format: str,
+    quality: int,
+    idempotency_key: str | None,
+) -> Call[list[Frame]]:
+    body: JSON = {"format": format, "quality": quality}
+    if timestamps is not None:
+        body["timestamps"] = list(timestamps)
+    if position is not None:
+        body["position"] = position
+    return post(f"/v1/assets/{_id(asset_id)}/frames", Frame.list_from_json, json=body, idempotency_key=idempotency_key)
 
 
 # Presigned multipart uploads

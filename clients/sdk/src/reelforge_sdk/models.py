@@ -300,6 +300,23 @@ class Upload:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A still frame of a video asset, stored as a new image asset."""
+
+    timestamp_s: float
+    asset: Asset
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Frame:
+        return cls(timestamp_s=float(data["timestamp_s"]), asset=Asset.from_json(data["asset"]), raw=data)
+
+    @classmethod
+    def list_from_json(cls, data: JSON) -> list[Frame]:
+        return [cls.from_json(frame) for frame in data["frames"]]
+
+
+@dataclass(frozen=True)
 class DownloadLink:
     """A presigned URL to the original media, valid until ``expires_at``."""
 

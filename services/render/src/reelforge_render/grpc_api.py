@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,9 +19,12 @@ from reelforge_render.frames import FrameExtractor, FrameRequest
 from reelforge_render.options import ClipOptions
 from reelforge_render.prerequisites import CLIPJOB_EVENTS
 from reelforge_render.store import assets, clip_jobs
+from reelforge_render.store.assets import AssetRow
 from reelforge_render.store.clip_jobs import ClipJobRow, ClipRow
 
 SERVICE_NAME = "reelforge.render.v1.Render"
+# How long a frames request waits for the announcement of an asset that ingest has just made ready.
+_ANNOUNCEMENT_WAIT_S = 5.0
 _STATUS = {
     "validation_failed": grpc.StatusCode.INVALID_ARGUMENT,
     "no_video": grpc.StatusCode.INVALID_ARGUMENT,
@@ -92,8 +96,8 @@ class RenderService(render_pb2_grpc.RenderServicer):
     async def ExtractFrames(
         self, request: render_pb2.FramesRequest, context: grpc.aio.ServicerContext
     ) -> render_pb2.Frames:
-        asset = await assets.asset(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
-        if asset is None or asset.status == "pending":
+        asset = await self._announced_asset(request.tenant_id, request.asset_id)
+        if asset is None:
             raise RefusedError("asset_not_ready", f"asset {request.asset_id} is not ready here yet: retry shortly")
         if asset.status == "failed":
             raise RefusedError("asset_failed", f"asset {request.asset_id} failed: {asset.error_code}")
@@ -104,6 +108,19 @@ class RenderService(render_pb2_grpc.RenderServicer):
             raise RefusedError("validation_failed", "; ".join(problems))
         made = await self._extractor.frames(asset, wanted, request_id=request.request_id, quota=request.quota)
         return render_pb2.Frames(frames=made)
+
+    async def _announced_asset(self, tenant_id: str, asset_id: str) -> AssetRow | None:
+        """The asset as ingest announced it (asset.ingested or asset.failed). An
+        asset that has just become ready may not be announced here yet: it is
+        waited for a few seconds."""
+        deadline = asyncio.get_running_loop().time() + _ANNOUNCEMENT_WAIT_S
+        while True:
+            asset = await assets.asset(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
+            if asset is not None and asset.status != "pending":
+                return asset
+            if asyncio.get_running_loop().time() > deadline:
+                return None
+            await asyncio.sleep(0.1)
 
     async def _message(self, job: ClipJobRow, plan: list[ClipRow]) -> render_pb2.ClipJob:
         message = render_pb2.ClipJob(
