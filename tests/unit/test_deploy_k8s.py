@@ -44,7 +44,7 @@ GPU_SERVICES = {"transcription", "pose"}
 CONSUMERS = {
     "transcription": {"transcription-jobs"},
     "pose": {"pose-jobs"},
-    "render": {"render-work", "render-flow"},
+    "render": {"render-work", "render-exports", "render-flow"},
     "notify": {"notify-intake"},
 }
 SECRET_NAME = "reelforge-secrets"

@@ -56,6 +56,8 @@ CODES: dict[str, tuple[int, str]] = {
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
     # Clip jobs.
     "asset_failed": (409, "The asset failed to ingest; see its error"),
+    # Projects and exports.
+    "export_finished": (409, "The export has already completed, failed or been cancelled"),
     # Generations and characters.
     "provider_not_configured": (422, "This deployment offers no such provider (see /v1/providers)"),
     "budget_exceeded": (402, "The request's estimate exceeds what is left of the tenant's monthly AI budget"),

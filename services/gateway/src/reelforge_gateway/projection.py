@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from reelforge.events.v1.asset_pb2 import AssetIngested
 from reelforge.events.v1.generation_pb2 import GenerationCompleted
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
+from reelforge.events.v1.render_pb2 import ExportCompleted
 from reelforge_common.bus import PermanentError
 
 # Job kind by event domain where the two differ.
@@ -96,6 +97,9 @@ def outputs_of(payload: any_pb2.Any) -> dict[str, str]:
         return {name: key for name, key in keys.items() if key}
     if payload.Is(GenerationCompleted.DESCRIPTOR):
         video_key = _unpack(payload, GenerationCompleted()).video_key
+        return {"video": video_key} if video_key else {}
+    if payload.Is(ExportCompleted.DESCRIPTOR):
+        video_key = _unpack(payload, ExportCompleted()).video_key
         return {"video": video_key} if video_key else {}
     return {}
 

@@ -7,10 +7,12 @@ from importlib.resources import files
 from reelforge_common.asset_upload import AssetUploader
 from reelforge_common.bus import Subscription
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
+from reelforge_render import exporting
 from reelforge_render.clients import Analyses
 from reelforge_render.config import RenderSettings
+from reelforge_render.exporting import EXPORTS_CONSUMER, Exporter
 from reelforge_render.frames import FrameExtractor
-from reelforge_render.grpc_api import SERVICE_NAME, RenderService
+from reelforge_render.grpc_api import projects, render
 from reelforge_render.prerequisites import Prerequisites
 from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
 from reelforge_render.ranking import LlmRanker
@@ -35,11 +37,21 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     )
     uploader = AssetUploader(settings.ingest_target, settings.internal_call_timeout_s)
     extractor = FrameExtractor(object_store, uploader, work_dir=settings.work_dir)
-    service = RenderService(db, object_store, extractor, url_expiry_s=settings.url_expiry_s)
+    service = render.RenderService(db, object_store, extractor, url_expiry_s=settings.url_expiry_s)
+    project_service = projects.ProjectsService(db, object_store, url_expiry_s=settings.url_expiry_s)
+    exporter = Exporter(settings, db, object_store, resources.metrics)
+    exports = Subscription(
+        durable=EXPORTS_CONSUMER,
+        routes=exporter.routes(),
+        concurrency=settings.render_concurrency,
+        max_ack_pending=settings.render_concurrency * 4,
+        ack_wait_s=settings.job_ack_wait_s,
+        max_deliver=exporting.MAX_DELIVER,
+    )
     return Components(
-        subscriptions=[prerequisites.subscription(), work],
-        grpc_registrars=[service.register],
-        grpc_service_names=[SERVICE_NAME],
+        subscriptions=[prerequisites.subscription(), work, exports],
+        grpc_registrars=[service.register, project_service.register],
+        grpc_service_names=[render.SERVICE_NAME, projects.SERVICE_NAME],
         on_stop=[analyses.close, uploader.close, *([ranker.close] if ranker else [])],
     )
 

@@ -21,7 +21,7 @@ class JobOutput(BaseModel):
 
 class Job(BaseModel):
     id: str
-    kind: str = Field(description="ingest, transcription, pose, compare, generation, clipjob, render")
+    kind: str = Field(description="ingest, transcription, pose, compare, generation, clipjob, export")
     status: str = Field(description="queued, running, succeeded or failed")
     stage: str
     progress: float = Field(ge=0, le=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from reelforge_common.db.connection import Connection
@@ -47,6 +48,20 @@ async def asset(conn: Db, *, tenant_id: str, asset_id: str) -> AssetRow | None:
         f"SELECT {_COLUMNS} FROM assets WHERE tenant_id = $1 AND asset_id = $2", tenant_id, asset_id
     )
     return AssetRow(**dict(row)) if row else None
+
+
+async def announced(conn: Db, *, tenant_id: str, asset_id: str, wait_s: float) -> AssetRow | None:
+    """The asset as ingest announced it (ready or failed). One that ingest has
+    only just made ready may not be announced here yet: it is waited for up
+    to ``wait_s``."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while True:
+        found = await asset(conn, tenant_id=tenant_id, asset_id=asset_id)
+        if found is not None and found.status != "pending":
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            return None
+        await asyncio.sleep(0.1)
 
 
 async def mark_ready(

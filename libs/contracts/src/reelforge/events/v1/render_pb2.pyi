@@ -161,54 +161,58 @@ class ClipJobCompleted(_message.Message):
 Global___ClipJobCompleted: _TypeAlias = ClipJobCompleted  # noqa: Y015
 
 @_typing.final
-class RenderRequested(_message.Message):
-    """render.requested"""
+class ExportRequested(_message.Message):
+    """render.requested
+    A project's export was asked for (export.requested); the export's row
+    holds its items and settings.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
-    RENDER_ID_FIELD_NUMBER: _builtins.int
-    COMPOSITION_KIND_FIELD_NUMBER: _builtins.int
-    COMPOSITION_ID_FIELD_NUMBER: _builtins.int
-    render_id: _builtins.str
-    composition_kind: _builtins.str
-    """"sequence", "mix", "side_by_side" or "clip"."""
-    composition_id: _builtins.str
+    EXPORT_ID_FIELD_NUMBER: _builtins.int
+    PROJECT_ID_FIELD_NUMBER: _builtins.int
+    export_id: _builtins.str
+    project_id: _builtins.str
     def __init__(
         self,
         *,
-        render_id: _builtins.str = ...,
-        composition_kind: _builtins.str = ...,
-        composition_id: _builtins.str = ...,
+        export_id: _builtins.str = ...,
+        project_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["composition_id", b"composition_id", "composition_kind", b"composition_kind", "render_id", b"render_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["export_id", b"export_id", "project_id", b"project_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___RenderRequested: _TypeAlias = RenderRequested  # noqa: Y015
+Global___ExportRequested: _TypeAlias = ExportRequested  # noqa: Y015
 
 @_typing.final
-class RenderCompleted(_message.Message):
-    """render.completed"""
+class ExportCompleted(_message.Message):
+    """The joined video is stored (export.completed)."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
-    RENDER_ID_FIELD_NUMBER: _builtins.int
-    OUTPUT_KEYS_FIELD_NUMBER: _builtins.int
-    render_id: _builtins.str
-    @_builtins.property
-    def output_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    EXPORT_ID_FIELD_NUMBER: _builtins.int
+    PROJECT_ID_FIELD_NUMBER: _builtins.int
+    VIDEO_KEY_FIELD_NUMBER: _builtins.int
+    DURATION_S_FIELD_NUMBER: _builtins.int
+    export_id: _builtins.str
+    project_id: _builtins.str
+    video_key: _builtins.str
+    duration_s: _builtins.float
     def __init__(
         self,
         *,
-        render_id: _builtins.str = ...,
-        output_keys: _abc.Iterable[_builtins.str] | None = ...,
+        export_id: _builtins.str = ...,
+        project_id: _builtins.str = ...,
+        video_key: _builtins.str = ...,
+        duration_s: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["output_keys", b"output_keys", "render_id", b"render_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_s", b"duration_s", "export_id", b"export_id", "project_id", b"project_id", "video_key", b"video_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___RenderCompleted: _TypeAlias = RenderCompleted  # noqa: Y015
+Global___ExportCompleted: _TypeAlias = ExportCompleted  # noqa: Y015

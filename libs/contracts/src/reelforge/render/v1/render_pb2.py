@@ -22,39 +22,76 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from reelforge.ingest.v1 import ingest_pb2 as reelforge_dot_ingest_dot_v1_dot_ingest__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/render/v1/render.proto\x12\x13reelforge.render.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a reelforge/ingest/v1/ingest.proto\"\xbc\x01\n\rFramesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x14\n\x0ctimestamps_s\x18\x04 \x03(\x01\x12\x10\n\x08position\x18\x05 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x06 \x01(\t\x12\x0f\n\x07quality\x18\x07 \x01(\x05\x12)\n\x05quota\x18\x08 \x01(\x0b\x32\x1a.reelforge.ingest.v1.Quota\".\n\x05\x46rame\x12\x13\n\x0btimestamp_s\x18\x01 \x01(\x01\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\"4\n\x06\x46rames\x12*\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x1a.reelforge.render.v1.Frame\"\x83\x01\n\x0c\x45xportPreset\x12\r\n\x05\x63odec\x18\x01 \x01(\t\x12\x12\n\nresolution\x18\x02 \x01(\r\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x01\x12\x0b\n\x03\x63rf\x18\x04 \x01(\r\x12\x1a\n\x12video_bitrate_kbps\x18\x05 \x01(\r\x12\x1a\n\x12\x61udio_bitrate_kbps\x18\x06 \x01(\r\"\xe5\x01\n\x0e\x43lipJobOptions\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x02 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x03 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x04 \x01(\t\x12\x15\n\rcaption_style\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61ption_position\x18\x06 \x01(\t\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x31\n\x06\x65xport\x18\t \x01(\x0b\x32!.reelforge.render.v1.ExportPreset\"{\n\x0e\x43lipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x34\n\x07options\x18\x04 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\"&\n\x0f\x43lipJobAccepted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\";\n\x11GetClipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63lip_job_id\x18\x02 \x01(\t\"L\n\nClipReason\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xcd\x02\n\x04\x43lip\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x30\n\x07reasons\x18\x05 \x03(\x0b\x32\x1f.reelforge.render.v1.ClipReason\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x65xcerpt\x18\x07 \x01(\t\x12\x11\n\tvideo_url\x18\x08 \x01(\t\x12\x15\n\rthumbnail_url\x18\t \x01(\t\x12\x15\n\rsubtitles_url\x18\n \x01(\t\x12\x32\n\x0eurls_expire_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05width\x18\x0c \x01(\r\x12\x0e\n\x06height\x18\r \x01(\r\x12\x0f\n\x07\x66raming\x18\x0e \x01(\t\x12\x10\n\x08hashtags\x18\x0f \x03(\t\"\xe5\x02\n\x07\x43lipJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x34\n\x07options\x18\x05 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\x12(\n\x05\x63lips\x18\x06 \x03(\x0b\x32\x19.reelforge.render.v1.Clip\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x15\n\rerror_message\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rtranscript_id\x18\x0b \x01(\t\x12\x18\n\x10pose_analysis_id\x18\x0c \x01(\t2\x8b\x02\n\x06Render\x12[\n\x0eRequestClipJob\x12#.reelforge.render.v1.ClipJobRequest\x1a$.reelforge.render.v1.ClipJobAccepted\x12R\n\nGetClipJob\x12&.reelforge.render.v1.GetClipJobRequest\x1a\x1c.reelforge.render.v1.ClipJob\x12P\n\rExtractFrames\x12\".reelforge.render.v1.FramesRequest\x1a\x1b.reelforge.render.v1.Framesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n reelforge/render/v1/render.proto\x12\x13reelforge.render.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a reelforge/ingest/v1/ingest.proto\"\xbc\x01\n\rFramesRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x14\n\x0ctimestamps_s\x18\x04 \x03(\x01\x12\x10\n\x08position\x18\x05 \x01(\t\x12\x0e\n\x06\x66ormat\x18\x06 \x01(\t\x12\x0f\n\x07quality\x18\x07 \x01(\x05\x12)\n\x05quota\x18\x08 \x01(\x0b\x32\x1a.reelforge.ingest.v1.Quota\".\n\x05\x46rame\x12\x13\n\x0btimestamp_s\x18\x01 \x01(\x01\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\"4\n\x06\x46rames\x12*\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x1a.reelforge.render.v1.Frame\"\x83\x01\n\x0c\x45xportPreset\x12\r\n\x05\x63odec\x18\x01 \x01(\t\x12\x12\n\nresolution\x18\x02 \x01(\r\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x01\x12\x0b\n\x03\x63rf\x18\x04 \x01(\r\x12\x1a\n\x12video_bitrate_kbps\x18\x05 \x01(\r\x12\x1a\n\x12\x61udio_bitrate_kbps\x18\x06 \x01(\r\"\xe5\x01\n\x0e\x43lipJobOptions\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x16\n\x0emin_duration_s\x18\x02 \x01(\x01\x12\x16\n\x0emax_duration_s\x18\x03 \x01(\x01\x12\x0e\n\x06\x61spect\x18\x04 \x01(\t\x12\x15\n\rcaption_style\x18\x05 \x01(\t\x12\x18\n\x10\x63\x61ption_position\x18\x06 \x01(\t\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x31\n\x06\x65xport\x18\t \x01(\x0b\x32!.reelforge.render.v1.ExportPreset\"{\n\x0e\x43lipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x34\n\x07options\x18\x04 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\"&\n\x0f\x43lipJobAccepted\x12\x13\n\x0b\x63lip_job_id\x18\x01 \x01(\t\";\n\x11GetClipJobRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63lip_job_id\x18\x02 \x01(\t\"L\n\nClipReason\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0e\n\x06weight\x18\x03 \x01(\x01\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\"\xcd\x02\n\x04\x43lip\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0f\n\x07start_s\x18\x02 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x03 \x01(\x01\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x30\n\x07reasons\x18\x05 \x03(\x0b\x32\x1f.reelforge.render.v1.ClipReason\x12\r\n\x05title\x18\x06 \x01(\t\x12\x0f\n\x07\x65xcerpt\x18\x07 \x01(\t\x12\x11\n\tvideo_url\x18\x08 \x01(\t\x12\x15\n\rthumbnail_url\x18\t \x01(\t\x12\x15\n\rsubtitles_url\x18\n \x01(\t\x12\x32\n\x0eurls_expire_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05width\x18\x0c \x01(\r\x12\x0e\n\x06height\x18\r \x01(\r\x12\x0f\n\x07\x66raming\x18\x0e \x01(\t\x12\x10\n\x08hashtags\x18\x0f \x03(\t\"\xe5\x02\n\x07\x43lipJob\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x34\n\x07options\x18\x05 \x01(\x0b\x32#.reelforge.render.v1.ClipJobOptions\x12(\n\x05\x63lips\x18\x06 \x03(\x0b\x32\x19.reelforge.render.v1.Clip\x12\x12\n\nerror_code\x18\x07 \x01(\t\x12\x15\n\rerror_message\x18\x08 \x01(\t\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rtranscript_id\x18\x0b \x01(\t\x12\x18\n\x10pose_analysis_id\x18\x0c \x01(\t\"x\n\x0bProjectItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08position\x18\x02 \x01(\r\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x11\n\ttrim_in_s\x18\x04 \x01(\x01\x12\x12\n\ntrim_out_s\x18\x05 \x01(\x01\x12\x12\n\nduration_s\x18\x06 \x01(\x01\"\xc8\x01\n\x07Project\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12/\n\x05items\x18\x03 \x03(\x0b\x32 .reelforge.render.v1.ProjectItem\x12\x12\n\nduration_s\x18\x04 \x01(\x01\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"7\n\x14\x43reateProjectRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"3\n\nProjectRef\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\"G\n\x13ListProjectsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\"R\n\x0bProjectPage\x12.\n\x08projects\x18\x01 \x03(\x0b\x32\x1c.reelforge.render.v1.Project\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"K\n\x14RenameProjectRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x94\x01\n\x0e\x41\x64\x64ItemRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x11\n\ttrim_in_s\x18\x04 \x01(\x01\x12\x12\n\ntrim_out_s\x18\x05 \x01(\x01\x12\x15\n\x08position\x18\x06 \x01(\rH\x00\x88\x01\x01\x42\x0b\n\t_position\"\xbd\x01\n\x11UpdateItemRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\x16\n\ttrim_in_s\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\ntrim_out_s\x18\x05 \x01(\x01H\x01\x88\x01\x01\x12\x15\n\x08position\x18\x06 \x01(\rH\x02\x88\x01\x01\x42\x0c\n\n_trim_in_sB\r\n\x0b_trim_out_sB\x0b\n\t_position\"A\n\x07ItemRef\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\".\n\nTransition\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x12\n\nduration_s\x18\x02 \x01(\x01\"\xd7\x01\n\x0e\x45xportSettings\x12\x12\n\nresolution\x18\x01 \x01(\t\x12\x0e\n\x06\x61spect\x18\x02 \x01(\t\x12\x0b\n\x03\x66ps\x18\x03 \x01(\x01\x12\r\n\x05\x63odec\x18\x04 \x01(\t\x12\x0f\n\x07quality\x18\x05 \x01(\t\x12\r\n\x05\x61udio\x18\x06 \x01(\x08\x12\x13\n\x0b\x61udio_codec\x18\x07 \x01(\t\x12\x1a\n\x12\x61udio_bitrate_kbps\x18\x08 \x01(\r\x12\x34\n\x0btransitions\x18\t \x03(\x0b\x32\x1f.reelforge.render.v1.Transition\"}\n\rExportRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x12\n\nproject_id\x18\x03 \x01(\t\x12\x35\n\x08settings\x18\x04 \x01(\x0b\x32#.reelforge.render.v1.ExportSettings\"Z\n\x12ListExportsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x12\n\nproject_id\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x04 \x01(\t\"1\n\tExportRef\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x11\n\texport_id\x18\x02 \x01(\t\"\xac\x03\n\x06\x45xport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x12\n\nproject_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x35\n\x08settings\x18\x05 \x01(\x0b\x32#.reelforge.render.v1.ExportSettings\x12/\n\x05items\x18\x06 \x03(\x0b\x32 .reelforge.render.v1.ProjectItem\x12\x12\n\nduration_s\x18\x07 \x01(\x01\x12\x11\n\tvideo_url\x18\x08 \x01(\t\x12\x32\n\x0eurls_expire_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nsize_bytes\x18\n \x01(\x04\x12\x12\n\nerror_code\x18\x0b \x01(\t\x12\x15\n\rerror_message\x18\x0c \x01(\t\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\nExportPage\x12,\n\x07\x65xports\x18\x01 \x03(\x0b\x32\x1b.reelforge.render.v1.Export\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t2\x8b\x02\n\x06Render\x12[\n\x0eRequestClipJob\x12#.reelforge.render.v1.ClipJobRequest\x1a$.reelforge.render.v1.ClipJobAccepted\x12R\n\nGetClipJob\x12&.reelforge.render.v1.GetClipJobRequest\x1a\x1c.reelforge.render.v1.ClipJob\x12P\n\rExtractFrames\x12\".reelforge.render.v1.FramesRequest\x1a\x1b.reelforge.render.v1.Frames2\xac\x08\n\x08Projects\x12X\n\rCreateProject\x12).reelforge.render.v1.CreateProjectRequest\x1a\x1c.reelforge.render.v1.Project\x12Z\n\x0cListProjects\x12(.reelforge.render.v1.ListProjectsRequest\x1a .reelforge.render.v1.ProjectPage\x12K\n\nGetProject\x12\x1f.reelforge.render.v1.ProjectRef\x1a\x1c.reelforge.render.v1.Project\x12X\n\rRenameProject\x12).reelforge.render.v1.RenameProjectRequest\x1a\x1c.reelforge.render.v1.Project\x12H\n\rDeleteProject\x12\x1f.reelforge.render.v1.ProjectRef\x1a\x16.google.protobuf.Empty\x12L\n\x07\x41\x64\x64Item\x12#.reelforge.render.v1.AddItemRequest\x1a\x1c.reelforge.render.v1.Project\x12R\n\nUpdateItem\x12&.reelforge.render.v1.UpdateItemRequest\x1a\x1c.reelforge.render.v1.Project\x12K\n\rDuplicateItem\x12\x1c.reelforge.render.v1.ItemRef\x1a\x1c.reelforge.render.v1.Project\x12H\n\nDeleteItem\x12\x1c.reelforge.render.v1.ItemRef\x1a\x1c.reelforge.render.v1.Project\x12P\n\rRequestExport\x12\".reelforge.render.v1.ExportRequest\x1a\x1b.reelforge.render.v1.Export\x12W\n\x0bListExports\x12\'.reelforge.render.v1.ListExportsRequest\x1a\x1f.reelforge.render.v1.ExportPage\x12H\n\tGetExport\x12\x1e.reelforge.render.v1.ExportRef\x1a\x1b.reelforge.render.v1.Export\x12K\n\x0c\x43\x61ncelExport\x12\x1e.reelforge.render.v1.ExportRef\x1a\x1b.reelforge.render.v1.Exportb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.render.v1.render_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FRAMESREQUEST']._serialized_start=125
-  _globals['_FRAMESREQUEST']._serialized_end=313
-  _globals['_FRAME']._serialized_start=315
-  _globals['_FRAME']._serialized_end=361
-  _globals['_FRAMES']._serialized_start=363
-  _globals['_FRAMES']._serialized_end=415
-  _globals['_EXPORTPRESET']._serialized_start=418
-  _globals['_EXPORTPRESET']._serialized_end=549
-  _globals['_CLIPJOBOPTIONS']._serialized_start=552
-  _globals['_CLIPJOBOPTIONS']._serialized_end=781
-  _globals['_CLIPJOBREQUEST']._serialized_start=783
-  _globals['_CLIPJOBREQUEST']._serialized_end=906
-  _globals['_CLIPJOBACCEPTED']._serialized_start=908
-  _globals['_CLIPJOBACCEPTED']._serialized_end=946
-  _globals['_GETCLIPJOBREQUEST']._serialized_start=948
-  _globals['_GETCLIPJOBREQUEST']._serialized_end=1007
-  _globals['_CLIPREASON']._serialized_start=1009
-  _globals['_CLIPREASON']._serialized_end=1085
-  _globals['_CLIP']._serialized_start=1088
-  _globals['_CLIP']._serialized_end=1421
-  _globals['_CLIPJOB']._serialized_start=1424
-  _globals['_CLIPJOB']._serialized_end=1781
-  _globals['_RENDER']._serialized_start=1784
-  _globals['_RENDER']._serialized_end=2051
+  _globals['_FRAMESREQUEST']._serialized_start=154
+  _globals['_FRAMESREQUEST']._serialized_end=342
+  _globals['_FRAME']._serialized_start=344
+  _globals['_FRAME']._serialized_end=390
+  _globals['_FRAMES']._serialized_start=392
+  _globals['_FRAMES']._serialized_end=444
+  _globals['_EXPORTPRESET']._serialized_start=447
+  _globals['_EXPORTPRESET']._serialized_end=578
+  _globals['_CLIPJOBOPTIONS']._serialized_start=581
+  _globals['_CLIPJOBOPTIONS']._serialized_end=810
+  _globals['_CLIPJOBREQUEST']._serialized_start=812
+  _globals['_CLIPJOBREQUEST']._serialized_end=935
+  _globals['_CLIPJOBACCEPTED']._serialized_start=937
+  _globals['_CLIPJOBACCEPTED']._serialized_end=975
+  _globals['_GETCLIPJOBREQUEST']._serialized_start=977
+  _globals['_GETCLIPJOBREQUEST']._serialized_end=1036
+  _globals['_CLIPREASON']._serialized_start=1038
+  _globals['_CLIPREASON']._serialized_end=1114
+  _globals['_CLIP']._serialized_start=1117
+  _globals['_CLIP']._serialized_end=1450
+  _globals['_CLIPJOB']._serialized_start=1453
+  _globals['_CLIPJOB']._serialized_end=1810
+  _globals['_PROJECTITEM']._serialized_start=1812
+  _globals['_PROJECTITEM']._serialized_end=1932
+  _globals['_PROJECT']._serialized_start=1935
+  _globals['_PROJECT']._serialized_end=2135
+  _globals['_CREATEPROJECTREQUEST']._serialized_start=2137
+  _globals['_CREATEPROJECTREQUEST']._serialized_end=2192
+  _globals['_PROJECTREF']._serialized_start=2194
+  _globals['_PROJECTREF']._serialized_end=2245
+  _globals['_LISTPROJECTSREQUEST']._serialized_start=2247
+  _globals['_LISTPROJECTSREQUEST']._serialized_end=2318
+  _globals['_PROJECTPAGE']._serialized_start=2320
+  _globals['_PROJECTPAGE']._serialized_end=2402
+  _globals['_RENAMEPROJECTREQUEST']._serialized_start=2404
+  _globals['_RENAMEPROJECTREQUEST']._serialized_end=2479
+  _globals['_ADDITEMREQUEST']._serialized_start=2482
+  _globals['_ADDITEMREQUEST']._serialized_end=2630
+  _globals['_UPDATEITEMREQUEST']._serialized_start=2633
+  _globals['_UPDATEITEMREQUEST']._serialized_end=2822
+  _globals['_ITEMREF']._serialized_start=2824
+  _globals['_ITEMREF']._serialized_end=2889
+  _globals['_TRANSITION']._serialized_start=2891
+  _globals['_TRANSITION']._serialized_end=2937
+  _globals['_EXPORTSETTINGS']._serialized_start=2940
+  _globals['_EXPORTSETTINGS']._serialized_end=3155
+  _globals['_EXPORTREQUEST']._serialized_start=3157
+  _globals['_EXPORTREQUEST']._serialized_end=3282
+  _globals['_LISTEXPORTSREQUEST']._serialized_start=3284
+  _globals['_LISTEXPORTSREQUEST']._serialized_end=3374
+  _globals['_EXPORTREF']._serialized_start=3376
+  _globals['_EXPORTREF']._serialized_end=3425
+  _globals['_EXPORT']._serialized_start=3428
+  _globals['_EXPORT']._serialized_end=3856
+  _globals['_EXPORTPAGE']._serialized_start=3858
+  _globals['_EXPORTPAGE']._serialized_end=3937
+  _globals['_RENDER']._serialized_start=3940
+  _globals['_RENDER']._serialized_end=4207
+  _globals['_PROJECTS']._serialized_start=4210
+  _globals['_PROJECTS']._serialized_end=5278
 # @@protoc_insertion_point(module_scope)

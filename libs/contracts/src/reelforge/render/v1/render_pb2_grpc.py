@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from reelforge.render.v1 import render_pb2 as reelforge_dot_render_dot_v1_dot_render__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -179,6 +180,612 @@ class Render:
             '/reelforge.render.v1.Render/ExtractFrames',
             reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.SerializeToString,
             reelforge_dot_render_dot_v1_dot_render__pb2.Frames.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class ProjectsStub:
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateProject = channel.unary_unary(
+                '/reelforge.render.v1.Projects/CreateProject',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.CreateProjectRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.ListProjects = channel.unary_unary(
+                '/reelforge.render.v1.Projects/ListProjects',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListProjectsRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectPage.FromString,
+                _registered_method=True)
+        self.GetProject = channel.unary_unary(
+                '/reelforge.render.v1.Projects/GetProject',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.RenameProject = channel.unary_unary(
+                '/reelforge.render.v1.Projects/RenameProject',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.RenameProjectRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.DeleteProject = channel.unary_unary(
+                '/reelforge.render.v1.Projects/DeleteProject',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.AddItem = channel.unary_unary(
+                '/reelforge.render.v1.Projects/AddItem',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.AddItemRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.UpdateItem = channel.unary_unary(
+                '/reelforge.render.v1.Projects/UpdateItem',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.UpdateItemRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.DuplicateItem = channel.unary_unary(
+                '/reelforge.render.v1.Projects/DuplicateItem',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.DeleteItem = channel.unary_unary(
+                '/reelforge.render.v1.Projects/DeleteItem',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+                _registered_method=True)
+        self.RequestExport = channel.unary_unary(
+                '/reelforge.render.v1.Projects/RequestExport',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+                _registered_method=True)
+        self.ListExports = channel.unary_unary(
+                '/reelforge.render.v1.Projects/ListExports',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListExportsRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportPage.FromString,
+                _registered_method=True)
+        self.GetExport = channel.unary_unary(
+                '/reelforge.render.v1.Projects/GetExport',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+                _registered_method=True)
+        self.CancelExport = channel.unary_unary(
+                '/reelforge.render.v1.Projects/CancelExport',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+                _registered_method=True)
+
+
+class ProjectsServicer:
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    def CreateProject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProjects(self, request, context):
+        """Newest first, a page at a time (items left out).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RenameProject(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteProject(self, request, context):
+        """The project and its items; its exports stay in the history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddItem(self, request, context):
+        """A ready video asset appended (or inserted at position), trimmed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateItem(self, request, context):
+        """Change an item's trim and/or move it to another position.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DuplicateItem(self, request, context):
+        """A copy of the item, right after it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteItem(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestExport(self, request, context):
+        """Queue an export of the project as it is now (export.requested). Idempotent per job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExports(self, request, context):
+        """A project's exports, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetExport(self, request, context):
+        """An export; once completed, with a presigned URL of its video.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelExport(self, request, context):
+        """Stop a queued or running export: FFmpeg is stopped, nothing is stored.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ProjectsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateProject,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.CreateProjectRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'ListProjects': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProjects,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListProjectsRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectPage.SerializeToString,
+            ),
+            'GetProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProject,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'RenameProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.RenameProject,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.RenameProjectRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'DeleteProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteProject,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'AddItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddItem,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.AddItemRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'UpdateItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateItem,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.UpdateItemRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'DuplicateItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.DuplicateItem,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'DeleteItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteItem,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Project.SerializeToString,
+            ),
+            'RequestExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestExport,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.SerializeToString,
+            ),
+            'ListExports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExports,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListExportsRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportPage.SerializeToString,
+            ),
+            'GetExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetExport,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.SerializeToString,
+            ),
+            'CancelExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelExport,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'reelforge.render.v1.Projects', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('reelforge.render.v1.Projects', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Projects:
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    @staticmethod
+    def CreateProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/CreateProject',
+            reelforge_dot_render_dot_v1_dot_render__pb2.CreateProjectRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProjects(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/ListProjects',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ListProjectsRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.ProjectPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/GetProject',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RenameProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/RenameProject',
+            reelforge_dot_render_dot_v1_dot_render__pb2.RenameProjectRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/DeleteProject',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ProjectRef.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/AddItem',
+            reelforge_dot_render_dot_v1_dot_render__pb2.AddItemRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/UpdateItem',
+            reelforge_dot_render_dot_v1_dot_render__pb2.UpdateItemRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DuplicateItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/DuplicateItem',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/DeleteItem',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ItemRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Project.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/RequestExport',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ExportRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/ListExports',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ListExportsRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.ExportPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/GetExport',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/CancelExport',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,6 +9,7 @@ key "rf-code", next to the gRPC status.
 """
 
 from collections import abc as _abc
+from google.protobuf import empty_pb2 as _empty_pb2
 from grpc import aio as _aio
 from reelforge.render.v1 import render_pb2 as _render_pb2
 import abc as _abc_1
@@ -97,3 +98,175 @@ class RenderServicer(metaclass=_abc_1.ABCMeta):
         """
 
 def add_RenderServicer_to_server(servicer: RenderServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class ProjectsStub:
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> ProjectsAsyncStub: ...
+    CreateProject: _grpc.UnaryUnaryMultiCallable[_render_pb2.CreateProjectRequest, _render_pb2.Project]
+    ListProjects: _grpc.UnaryUnaryMultiCallable[_render_pb2.ListProjectsRequest, _render_pb2.ProjectPage]
+    """Newest first, a page at a time (items left out)."""
+    GetProject: _grpc.UnaryUnaryMultiCallable[_render_pb2.ProjectRef, _render_pb2.Project]
+    RenameProject: _grpc.UnaryUnaryMultiCallable[_render_pb2.RenameProjectRequest, _render_pb2.Project]
+    DeleteProject: _grpc.UnaryUnaryMultiCallable[_render_pb2.ProjectRef, _empty_pb2.Empty]
+    """The project and its items; its exports stay in the history."""
+    AddItem: _grpc.UnaryUnaryMultiCallable[_render_pb2.AddItemRequest, _render_pb2.Project]
+    """A ready video asset appended (or inserted at position), trimmed."""
+    UpdateItem: _grpc.UnaryUnaryMultiCallable[_render_pb2.UpdateItemRequest, _render_pb2.Project]
+    """Change an item's trim and/or move it to another position."""
+    DuplicateItem: _grpc.UnaryUnaryMultiCallable[_render_pb2.ItemRef, _render_pb2.Project]
+    """A copy of the item, right after it."""
+    DeleteItem: _grpc.UnaryUnaryMultiCallable[_render_pb2.ItemRef, _render_pb2.Project]
+    RequestExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.ExportRequest, _render_pb2.Export]
+    """Queue an export of the project as it is now (export.requested). Idempotent per job."""
+    ListExports: _grpc.UnaryUnaryMultiCallable[_render_pb2.ListExportsRequest, _render_pb2.ExportPage]
+    """A project's exports, newest first."""
+    GetExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]
+    """An export; once completed, with a presigned URL of its video."""
+    CancelExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]
+    """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+
+@_typing.type_check_only
+class ProjectsAsyncStub(ProjectsStub):
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    CreateProject: _aio.UnaryUnaryMultiCallable[_render_pb2.CreateProjectRequest, _render_pb2.Project]  # type: ignore[assignment]
+    ListProjects: _aio.UnaryUnaryMultiCallable[_render_pb2.ListProjectsRequest, _render_pb2.ProjectPage]  # type: ignore[assignment]
+    """Newest first, a page at a time (items left out)."""
+    GetProject: _aio.UnaryUnaryMultiCallable[_render_pb2.ProjectRef, _render_pb2.Project]  # type: ignore[assignment]
+    RenameProject: _aio.UnaryUnaryMultiCallable[_render_pb2.RenameProjectRequest, _render_pb2.Project]  # type: ignore[assignment]
+    DeleteProject: _aio.UnaryUnaryMultiCallable[_render_pb2.ProjectRef, _empty_pb2.Empty]  # type: ignore[assignment]
+    """The project and its items; its exports stay in the history."""
+    AddItem: _aio.UnaryUnaryMultiCallable[_render_pb2.AddItemRequest, _render_pb2.Project]  # type: ignore[assignment]
+    """A ready video asset appended (or inserted at position), trimmed."""
+    UpdateItem: _aio.UnaryUnaryMultiCallable[_render_pb2.UpdateItemRequest, _render_pb2.Project]  # type: ignore[assignment]
+    """Change an item's trim and/or move it to another position."""
+    DuplicateItem: _aio.UnaryUnaryMultiCallable[_render_pb2.ItemRef, _render_pb2.Project]  # type: ignore[assignment]
+    """A copy of the item, right after it."""
+    DeleteItem: _aio.UnaryUnaryMultiCallable[_render_pb2.ItemRef, _render_pb2.Project]  # type: ignore[assignment]
+    RequestExport: _aio.UnaryUnaryMultiCallable[_render_pb2.ExportRequest, _render_pb2.Export]  # type: ignore[assignment]
+    """Queue an export of the project as it is now (export.requested). Idempotent per job."""
+    ListExports: _aio.UnaryUnaryMultiCallable[_render_pb2.ListExportsRequest, _render_pb2.ExportPage]  # type: ignore[assignment]
+    """A project's exports, newest first."""
+    GetExport: _aio.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]  # type: ignore[assignment]
+    """An export; once completed, with a presigned URL of its video."""
+    CancelExport: _aio.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]  # type: ignore[assignment]
+    """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+
+class ProjectsServicer(metaclass=_abc_1.ABCMeta):
+    """Projects: ordered clips (a trimmed span of a video asset each) joined into
+    one video by an export. Every request names the tenant; another tenant's
+    project or export is NOT_FOUND.
+    """
+
+    @_abc_1.abstractmethod
+    def CreateProject(
+        self,
+        request: _render_pb2.CreateProjectRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]: ...
+
+    @_abc_1.abstractmethod
+    def ListProjects(
+        self,
+        request: _render_pb2.ListProjectsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.ProjectPage, _abc.Awaitable[_render_pb2.ProjectPage]]:
+        """Newest first, a page at a time (items left out)."""
+
+    @_abc_1.abstractmethod
+    def GetProject(
+        self,
+        request: _render_pb2.ProjectRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]: ...
+
+    @_abc_1.abstractmethod
+    def RenameProject(
+        self,
+        request: _render_pb2.RenameProjectRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]: ...
+
+    @_abc_1.abstractmethod
+    def DeleteProject(
+        self,
+        request: _render_pb2.ProjectRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """The project and its items; its exports stay in the history."""
+
+    @_abc_1.abstractmethod
+    def AddItem(
+        self,
+        request: _render_pb2.AddItemRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]:
+        """A ready video asset appended (or inserted at position), trimmed."""
+
+    @_abc_1.abstractmethod
+    def UpdateItem(
+        self,
+        request: _render_pb2.UpdateItemRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]:
+        """Change an item's trim and/or move it to another position."""
+
+    @_abc_1.abstractmethod
+    def DuplicateItem(
+        self,
+        request: _render_pb2.ItemRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]:
+        """A copy of the item, right after it."""
+
+    @_abc_1.abstractmethod
+    def DeleteItem(
+        self,
+        request: _render_pb2.ItemRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Project, _abc.Awaitable[_render_pb2.Project]]: ...
+
+    @_abc_1.abstractmethod
+    def RequestExport(
+        self,
+        request: _render_pb2.ExportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Export, _abc.Awaitable[_render_pb2.Export]]:
+        """Queue an export of the project as it is now (export.requested). Idempotent per job."""
+
+    @_abc_1.abstractmethod
+    def ListExports(
+        self,
+        request: _render_pb2.ListExportsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.ExportPage, _abc.Awaitable[_render_pb2.ExportPage]]:
+        """A project's exports, newest first."""
+
+    @_abc_1.abstractmethod
+    def GetExport(
+        self,
+        request: _render_pb2.ExportRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Export, _abc.Awaitable[_render_pb2.Export]]:
+        """An export; once completed, with a presigned URL of its video."""
+
+    @_abc_1.abstractmethod
+    def CancelExport(
+        self,
+        request: _render_pb2.ExportRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Export, _abc.Awaitable[_render_pb2.Export]]:
+        """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+
+def add_ProjectsServicer_to_server(servicer: ProjectsServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -19,12 +18,11 @@ from reelforge_render.frames import FrameExtractor, FrameRequest
 from reelforge_render.options import ClipOptions
 from reelforge_render.prerequisites import CLIPJOB_EVENTS
 from reelforge_render.store import assets, clip_jobs
-from reelforge_render.store.assets import AssetRow
 from reelforge_render.store.clip_jobs import ClipJobRow, ClipRow
 
 SERVICE_NAME = "reelforge.render.v1.Render"
-# How long a frames request waits for the announcement of an asset that ingest has just made ready.
-_ANNOUNCEMENT_WAIT_S = 5.0
+# How long a request waits for the announcement of an asset that ingest has just made ready.
+ANNOUNCEMENT_WAIT_S = 5.0
 _STATUS = {
     "validation_failed": grpc.StatusCode.INVALID_ARGUMENT,
     "no_video": grpc.StatusCode.INVALID_ARGUMENT,
@@ -96,7 +94,9 @@ class RenderService(render_pb2_grpc.RenderServicer):
     async def ExtractFrames(
         self, request: render_pb2.FramesRequest, context: grpc.aio.ServicerContext
     ) -> render_pb2.Frames:
-        asset = await self._announced_asset(request.tenant_id, request.asset_id)
+        asset = await assets.announced(
+            self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id, wait_s=ANNOUNCEMENT_WAIT_S
+        )
         if asset is None:
             raise RefusedError("asset_not_ready", f"asset {request.asset_id} is not ready here yet: retry shortly")
         if asset.status == "failed":
@@ -108,19 +108,6 @@ class RenderService(render_pb2_grpc.RenderServicer):
             raise RefusedError("validation_failed", "; ".join(problems))
         made = await self._extractor.frames(asset, wanted, request_id=request.request_id, quota=request.quota)
         return render_pb2.Frames(frames=made)
-
-    async def _announced_asset(self, tenant_id: str, asset_id: str) -> AssetRow | None:
-        """The asset as ingest announced it (asset.ingested or asset.failed). An
-        asset that has just become ready may not be announced here yet: it is
-        waited for a few seconds."""
-        deadline = asyncio.get_running_loop().time() + _ANNOUNCEMENT_WAIT_S
-        while True:
-            asset = await assets.asset(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
-            if asset is not None and asset.status != "pending":
-                return asset
-            if asyncio.get_running_loop().time() > deadline:
-                return None
-            await asyncio.sleep(0.1)
 
     async def _message(self, job: ClipJobRow, plan: list[ClipRow]) -> render_pb2.ClipJob:
         message = render_pb2.ClipJob(

@@ -1,0 +1,1 @@
+"""The render service's gRPC services, called by the gateway."""
