@@ -58,7 +58,7 @@ down:  ## stop what `make up` started
 status: setup  ## health of each part of the local stack
 	@$(BIN)/reelforge-stack status
 
-bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, render, e2e, webhooks, AI gateway (each against its baseline)
+bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, render, export, e2e, webhooks, AI gateway (each against its baseline)
 	@$(BIN)/reelforge-stack up >/dev/null
 	@$(BIN)/python bench/bus.py
 	@$(BIN)/python bench/upload.py
@@ -66,6 +66,7 @@ bench: setup  ## benchmarks: bus, upload, gateway latency, transcription, pose, 
 	@$(BIN)/python bench/transcribe.py --scaling 1,5,20
 	@$(BIN)/python bench/pose.py
 	@$(BIN)/python bench/render.py
+	@$(BIN)/python bench/export.py
 	@$(BIN)/python bench/e2e.py
 	@$(BIN)/python bench/notify.py
 	@$(BIN)/python bench/aigen.py

@@ -18,6 +18,7 @@ from media_corpus import LECTURE, MEDIA, POSE
 from minio import Minio
 from support import wait_for
 from test_assets import upload, wait_until_done
+from test_cli_against_stack import cli
 
 pytestmark = pytest.mark.parametrize("platform", [{"render": {}}], indirect=True)
 SINTEL = MEDIA / "av" / "sintel_trailer-720p.mp4"  # 1280x720, 24 fps, stereo 48 kHz, 52 s
@@ -232,3 +233,37 @@ async def test_a_cancelled_export_stops_and_stores_nothing(
     assert [o.object_name for o in stored] == [f"render/{tenant}/exports/{second['resource_id']}.mp4"]
     export = (await platform.api.get(f"/v1/exports/{job['resource_id']}", headers=auth)).json()
     assert (export["status"], export["video_url"]) == ("cancelled", None)
+
+
+async def test_the_cli_builds_a_project_and_exports_it(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    token = auth["Authorization"].removeprefix("Bearer ")
+
+    async def run(*args: str) -> dict[str, Any]:
+        code, out, err = await cli(platform, *args, "--json", api_key=token)
+        assert code == 0, err
+        found: dict[str, Any] = json.loads(out)
+        return found
+
+    project = await run("project", "create", "teaser")
+    await run("project", "add", project["id"], str(SPORTS), "--in", "1", "--out", "3")
+    made = await run("project", "add", project["id"], str(SILENT), "--at", "0")
+    first = made["items"][0]["id"]
+    assert made["items"][0]["duration"] == pytest.approx(1.667, abs=0.01)
+    made = await run("project", "move", project["id"], first, "1")
+    assert made["items"][1]["id"] == first
+    exported = await run(
+        "export", project["id"], "-o", str(tmp_path), "--resolution", "720p", "--aspect", "9:16",
+        "--transition", "fade_to_black:0.4",
+    )  # fmt: skip
+    assert exported["status"] == "completed"
+    assert exported["duration"] == pytest.approx(2 + 1.667 - 0.4, abs=0.01)
+    streams = {s["codec_type"]: s for s in probe(tmp_path / exported["file"])["streams"]}
+    assert (streams["video"]["width"], streams["video"]["height"]) == (720, 1280)
+    history = await run("project", "exports", project["id"])
+    assert [e["id"] for e in history["items"]] == [exported["id"]]
+    # A refusal exits 1 with its code.
+    code, _, err = await cli(platform, "export", project["id"], "-o", str(tmp_path), "--codec", "av1",
+                             "--quality", "lossless", api_key=token)  # fmt: skip
+    assert code == 1
+    assert "validation_failed" in err

@@ -20,6 +20,7 @@ from reelforge_cli.commands import (
     keys,
     login,
     pose,
+    project,
     quotas,
     transcribe,
     upload,
@@ -66,12 +67,15 @@ def create_app(
     cli.command("compare")(pose.compare)
     cli.command("clip")(clip.clip)
     cli.command("frames")(frames.frames)
+    cli.command("export")(project.export)
     cli.command("generate")(generate.generate)
     cli.command("providers")(generate.providers)
     cli.command("spend")(generate.spend)
     cli.command("quotas")(quotas.quotas)
     cli.command("email")(email.email)
     cli.add_typer(assets.app, name="assets")
+    cli.add_typer(project.app, name="project")
+    cli.add_typer(project.exports, name="exports")
     cli.add_typer(jobs.app, name="jobs")
     cli.add_typer(keys.app, name="keys")
     cli.add_typer(webhooks.app, name="webhooks")

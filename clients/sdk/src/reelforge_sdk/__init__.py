@@ -31,6 +31,7 @@ from reelforge_sdk.models import (
     Usage,
 )
 from reelforge_sdk.pose import Comparison, ComparisonSegment, Feedback, PoseAnalysis, PoseSignals
+from reelforge_sdk.projects import Export, Project, ProjectItem
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
@@ -57,6 +58,7 @@ __all__ = [
     "EmailSettings",
     "ErrorInfo",
     "Estimate",
+    "Export",
     "Feedback",
     "Frame",
     "Generation",
@@ -67,6 +69,8 @@ __all__ = [
     "PoseAnalysis",
     "PoseSignals",
     "ProgressCallback",
+    "Project",
+    "ProjectItem",
     "QuotaReport",
     "Quotas",
     "ReelforgeError",

@@ -34,6 +34,7 @@ from reelforge_sdk.models import (
 )
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
+from reelforge_sdk.projects import Export, Project, export_body
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
@@ -488,6 +489,109 @@ class Client:
 
     def get_clip_job(self, clip_job_id: str) -> ClipJob:
         return self._send(endpoints.get_clip_job(clip_job_id))
+
+    # Projects and exports
+
+    def create_project(self, name: str, *, idempotency_key: str | None = None) -> Project:
+        """An empty project: add clips with ``add_to_project``, then ``export_project``."""
+        return self._send(endpoints.create_project(name, idempotency_key))
+
+    def list_projects(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Project]:
+        """The tenant's projects, newest first (without their items)."""
+        return self._send(endpoints.list_projects(limit, cursor))
+
+    def get_project(self, project_id: str) -> Project:
+        return self._send(endpoints.get_project(project_id))
+
+    def rename_project(self, project_id: str, name: str) -> Project:
+        return self._send(endpoints.rename_project(project_id, name))
+
+    def delete_project(self, project_id: str) -> None:
+        """Delete the project and its clip list; its exports stay."""
+        self._send(endpoints.delete_project(project_id))
+
+    def add_to_project(
+        self,
+        project_id: str,
+        asset_id: str,
+        *,
+        trim_in: float = 0.0,
+        trim_out: float | None = None,
+        position: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Project:
+        """Add ``trim_in``-``trim_out`` seconds (None: to the end) of a ready
+        video asset as a clip, at ``position`` (None: at the end)."""
+        body = {"asset_id": asset_id, "trim_in": trim_in, "trim_out": trim_out, "position": position}
+        return self._send(endpoints.add_project_item(project_id, body, idempotency_key))
+
+    def update_project_item(
+        self,
+        project_id: str,
+        item_id: str,
+        *,
+        trim_in: float | None = None,
+        trim_out: float | None = None,
+        position: int | None = None,
+    ) -> Project:
+        """Change a clip's trim (``trim_out`` 0: the asset's end) or move it to ``position``; None: unchanged."""
+        given = {"trim_in": trim_in, "trim_out": trim_out, "position": position}
+        changes = {name: value for name, value in given.items() if value is not None}
+        return self._send(endpoints.update_project_item(project_id, item_id, changes))
+
+    def duplicate_project_item(self, project_id: str, item_id: str, *, idempotency_key: str | None = None) -> Project:
+        """A copy of the clip, right after it."""
+        return self._send(endpoints.duplicate_project_item(project_id, item_id, idempotency_key))
+
+    def remove_project_item(self, project_id: str, item_id: str) -> Project:
+        return self._send(endpoints.delete_project_item(project_id, item_id))
+
+    def export_project(
+        self,
+        project_id: str,
+        *,
+        resolution: str = "1080p",
+        aspect: str = "16:9",
+        fps: float = 30,
+        codec: str = "h264",
+        quality: str = "medium",
+        audio: bool = True,
+        audio_codec: str = "aac",
+        audio_bitrate: int = 128,
+        transitions: Sequence[tuple[str, float]] = (),
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Join the project's clips into one MP4; returns the job (kind
+        ``export``, its ``resource_id`` the export). ``transitions`` as
+        ``(type, seconds)`` with type cut, crossfade or fade_to_black: none
+        (cuts), one for every join, or one per join."""
+        body = export_body(
+            resolution=resolution,
+            aspect=aspect,
+            fps=fps,
+            codec=codec,
+            quality=quality,
+            audio=audio,
+            audio_codec=audio_codec,
+            audio_bitrate=audio_bitrate,
+            transitions=transitions,
+        )
+        return self._send(endpoints.export_project(project_id, body, idempotency_key))
+
+    def list_exports(self, project_id: str, *, limit: int | None = None, cursor: str | None = None) -> Page[Export]:
+        """The project's export history, newest first."""
+        return self._send(endpoints.list_exports(project_id, limit, cursor))
+
+    def get_export(self, export_id: str) -> Export:
+        return self._send(endpoints.get_export(export_id))
+
+    def cancel_export(self, export_id: str, *, idempotency_key: str | None = None) -> Export:
+        """Stop a queued or running export; nothing is stored."""
+        return self._send(endpoints.cancel_export(export_id, idempotency_key))
+
+    def rerun_export(self, export_id: str, *, idempotency_key: str | None = None) -> Job:
+        """Export the same project again with the same settings."""
+        return self._send(endpoints.rerun_export(export_id, idempotency_key))
 
     # AI generations, characters, spend
 

@@ -26,6 +26,7 @@ from reelforge_sdk.models import (
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
 from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
+from reelforge_sdk.projects import Export, Project
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
@@ -305,6 +306,73 @@ def create_clip_job(body: JSON, idempotency_key: str | None) -> Call[Job]:
 
 def get_clip_job(clip_job_id: str) -> Call[ClipJob]:
     return Call("GET", f"/v1/clip-jobs/{_id(clip_job_id)}", ClipJob.from_json)
+
+
+# Projects and exports
+
+
+def create_project(name: str, idempotency_key: str | None) -> Call[Project]:
+    return post("/v1/projects", Project.from_json, json={"name": name}, idempotency_key=idempotency_key)
+
+
+def list_projects(limit: int | None, cursor: str | None) -> Call[Page[Project]]:
+    params = {name: value for name, value in (("limit", limit), ("cursor", cursor)) if value is not None}
+    return Call("GET", "/v1/projects", Page.parser(Project.from_json), params=params)
+
+
+def get_project(project_id: str) -> Call[Project]:
+    return Call("GET", f"/v1/projects/{_id(project_id)}", Project.from_json)
+
+
+def rename_project(project_id: str, name: str) -> Call[Project]:
+    return Call("PATCH", f"/v1/projects/{_id(project_id)}", Project.from_json, json={"name": name})
+
+
+def delete_project(project_id: str) -> Call[None]:
+    return Call("DELETE", f"/v1/projects/{_id(project_id)}", _nothing)
+
+
+def add_project_item(project_id: str, body: JSON, idempotency_key: str | None) -> Call[Project]:
+    """``body``: asset_id, trim_in, trim_out (None: the asset's end), position (None: at the end)."""
+    path = f"/v1/projects/{_id(project_id)}/items"
+    return post(path, Project.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def update_project_item(project_id: str, item_id: str, changes: JSON) -> Call[Project]:
+    path = f"/v1/projects/{_id(project_id)}/items/{_id(item_id)}"
+    return Call("PATCH", path, Project.from_json, json=changes)
+
+
+def duplicate_project_item(project_id: str, item_id: str, idempotency_key: str | None) -> Call[Project]:
+    path = f"/v1/projects/{_id(project_id)}/items/{_id(item_id)}/duplicate"
+    return post(path, Project.from_json, idempotency_key=idempotency_key)
+
+
+def delete_project_item(project_id: str, item_id: str) -> Call[Project]:
+    return Call("DELETE", f"/v1/projects/{_id(project_id)}/items/{_id(item_id)}", Project.from_json)
+
+
+def export_project(project_id: str, body: JSON, idempotency_key: str | None) -> Call[Job]:
+    path = f"/v1/projects/{_id(project_id)}/exports"
+    return post(path, Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_exports(project_id: str, limit: int | None, cursor: str | None) -> Call[Page[Export]]:
+    params = {name: value for name, value in (("limit", limit), ("cursor", cursor)) if value is not None}
+    path = f"/v1/projects/{_id(project_id)}/exports"
+    return Call("GET", path, Page.parser(Export.from_json), params=params)
+
+
+def get_export(export_id: str) -> Call[Export]:
+    return Call("GET", f"/v1/exports/{_id(export_id)}", Export.from_json)
+
+
+def cancel_export(export_id: str, idempotency_key: str | None) -> Call[Export]:
+    return post(f"/v1/exports/{_id(export_id)}/cancel", Export.from_json, idempotency_key=idempotency_key)
+
+
+def rerun_export(export_id: str, idempotency_key: str | None) -> Call[Job]:
+    return post(f"/v1/exports/{_id(export_id)}/rerun", Job.from_json, idempotency_key=idempotency_key)
 
 
 # AI generations, characters, spend

@@ -22,7 +22,8 @@ def frames(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="FILE|ASSET_ID", help="A video file (uploaded) or video asset.")],
     at: Annotated[
-        list[float] | None, typer.Option("--at", min=0, metavar="SECONDS", help="Seconds into the video (repeat, up to 20 times).")
+        list[float] | None,
+        typer.Option("--at", min=0, metavar="SECONDS", help="Seconds into the video (repeat, up to 20 times)."),
     ] = None,
     first: Annotated[bool, typer.Option("--first", help="The first frame.")] = False,
     last: Annotated[bool, typer.Option("--last", help="The last frame.")] = False,
