@@ -91,8 +91,8 @@ def bare(folder: Path, preset: str) -> float:
             f"[{index}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
             f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={fps},format=yuv420p,settb=AVTB[v{index}]"
         )
-    for index, (_, _, seconds, sound) in enumerate(CLIPS):
-        if sound:
+    for index, (_, _, seconds, has_sound) in enumerate(CLIPS):
+        if has_sound:
             graph.append(f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a{index}]")
         else:
             command += ["-f", "lavfi", "-t", f"{seconds}", "-i", "anullsrc=r=48000:cl=stereo"]
