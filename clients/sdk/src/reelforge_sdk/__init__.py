@@ -30,7 +30,14 @@ from reelforge_sdk.models import (
     UploadPart,
     Usage,
 )
-from reelforge_sdk.pose import Comparison, ComparisonSegment, Feedback, PoseAnalysis, PoseSignals
+from reelforge_sdk.pose import (
+    Comparison,
+    ComparisonSegment,
+    ComparisonVideo,
+    Feedback,
+    PoseAnalysis,
+    PoseSignals,
+)
 from reelforge_sdk.projects import Export, Project, ProjectItem
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
@@ -52,6 +59,7 @@ __all__ = [
     "ClipJob",
     "Comparison",
     "ComparisonSegment",
+    "ComparisonVideo",
     "Delivery",
     "DeliveryAttempt",
     "DownloadLink",

@@ -33,7 +33,7 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile
-from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
+from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
 from reelforge_sdk.projects import Export, Project, export_body
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
@@ -414,6 +414,22 @@ class Client:
 
     def get_comparison(self, comparison_id: str, *, alignment: bool = False) -> Comparison:
         return self._send(endpoints.get_comparison(comparison_id, alignment))
+
+    def create_comparison_video(
+        self,
+        comparison_id: str,
+        *,
+        resolution: str = "720p",
+        format: str = "mp4",
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """A video of a completed comparison: reference and attempt side by
+        side, time-aligned, skeletons, score and feedback drawn. Returns the
+        job (kind ``comparevideo``, its ``resource_id`` the video)."""
+        return self._send(endpoints.create_comparison_video(comparison_id, resolution, format, idempotency_key))
+
+    def get_comparison_video(self, video_id: str) -> ComparisonVideo:
+        return self._send(endpoints.get_comparison_video(video_id))
 
     def list_comparisons(
         self, *, asset_id: str | None = None, limit: int | None = None, cursor: str | None = None

@@ -25,7 +25,7 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
-from reelforge_sdk.pose import Comparison, PoseAnalysis, PoseSignals
+from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
 from reelforge_sdk.projects import Export, Project
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
@@ -289,6 +289,16 @@ def create_comparison(
 def get_comparison(comparison_id: str, alignment: bool) -> Call[Comparison]:
     params = {"alignment": "true"} if alignment else {}
     return Call("GET", f"/v1/comparisons/{_id(comparison_id)}", Comparison.from_json, params=params)
+
+
+def create_comparison_video(comparison_id: str, resolution: str, format: str, idempotency_key: str | None) -> Call[Job]:
+    body = {"resolution": resolution, "format": format}
+    path = f"/v1/comparisons/{_id(comparison_id)}/video"
+    return post(path, Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_comparison_video(video_id: str) -> Call[ComparisonVideo]:
+    return Call("GET", f"/v1/comparison-videos/{_id(video_id)}", ComparisonVideo.from_json)
 
 
 def list_comparisons(asset_id: str | None, limit: int | None, cursor: str | None) -> Call[Page[Comparison]]:

@@ -156,3 +156,31 @@ class Comparison:
             error=ErrorInfo.from_json(data.get("error")),
             raw=data,
         )
+
+
+@dataclass(frozen=True)
+class ComparisonVideo:
+    """A video of a comparison (reference and attempt side by side);
+    ``video_url`` is presigned once it has completed."""
+
+    id: str
+    job_id: str
+    comparison_id: str
+    status: str
+    duration: float
+    video_url: str | None
+    error: ErrorInfo | None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> ComparisonVideo:
+        return cls(
+            id=data["id"],
+            job_id=data["job_id"],
+            comparison_id=data["comparison_id"],
+            status=data["status"],
+            duration=float(data["duration"]),
+            video_url=data.get("video_url"),
+            error=ErrorInfo.from_json(data.get("error")),
+            raw=data,
+        )

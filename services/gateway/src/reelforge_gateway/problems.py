@@ -54,6 +54,7 @@ CODES: dict[str, tuple[int, str]] = {
     "no_video": (422, "The asset has no video track (audio only, or a still image)"),
     "pose_not_ready": (409, "The pose analysis has not finished yet"),
     "pose_failed": (409, "The latest pose analysis of the asset failed; see its job"),
+    "comparison_not_ready": (409, "The comparison has not completed (still running, or failed)"),
     # Clip jobs.
     "asset_failed": (409, "The asset failed to ingest; see its error"),
     # Projects and exports.

@@ -178,7 +178,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
             await refuse(context, grpc.StatusCode.FAILED_PRECONDITION, code, f"the pose analysis is {latest.status}")
         track = await self._analyser.load(row)
         boxes = signals.subject_boxes(track)
-        _image, world = track.subject()
+        image, world = track.subject()
         angles = signals.joint_angles(world)
         subject_boxes = []
         for box, observed, present in zip(boxes.boxes, boxes.observed, boxes.present, strict=True):
@@ -204,6 +204,7 @@ class PoseService(pose_pb2_grpc.PoseServicer):
             ],
             width=track.width,
             height=track.height,
+            subject_landmarks=image[:, :, [0, 1, 3]].ravel().tolist() if request.include_landmarks else [],
         )
 
     async def RequestComparison(

@@ -89,7 +89,7 @@ def cues(words: Sequence[Word], *, max_chars: int) -> list[Cue]:
     return found
 
 
-def _clock(seconds: float) -> str:
+def ass_clock(seconds: float) -> str:
     """ASS time: h:mm:ss.cc."""
     centis = max(0, round(seconds * 100))
     hours, rest = divmod(centis, 360000)
@@ -97,7 +97,7 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}"
 
 
-def _escape(text: str) -> str:
+def ass_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")")
 
 
@@ -113,7 +113,9 @@ def _placement(position: str, height: int) -> tuple[int, int]:
 def _text(lines: Sequence[Sequence[Word]], lit: Word | None = None) -> str:
     rendered = []
     for line in lines:
-        words = [f"{{\\c{_YELLOW}&}}{_escape(w.text)}{{\\c{_WHITE}&}}" if w is lit else _escape(w.text) for w in line]
+        words = [
+            f"{{\\c{_YELLOW}&}}{ass_escape(w.text)}{{\\c{_WHITE}&}}" if w is lit else ass_escape(w.text) for w in line
+        ]
         rendered.append(" ".join(words))
     return "\\N".join(rendered)
 
@@ -142,13 +144,13 @@ def ass_document(words: Sequence[Word], *, width: int, height: int, style: str, 
 
     def dialogue(start: float, end: float, text: str) -> None:
         if end > start:
-            events.append(f"Dialogue: 0,{_clock(start)},{_clock(end)},Caption,,0,0,0,,{text}")
+            events.append(f"Dialogue: 0,{ass_clock(start)},{ass_clock(end)},Caption,,0,0,0,,{text}")
 
     for cue in cues(words, max_chars=max_chars):
         if style == "pop":
             for word in cue.words:
                 pop = "{\\fscx70\\fscy70\\t(0,120,\\fscx100\\fscy100)}"
-                dialogue(word.start, max(word.end, word.start + 0.2), pop + _escape(word.text))
+                dialogue(word.start, max(word.end, word.start + 0.2), pop + ass_escape(word.text))
         elif style == "highlight":
             for index, word in enumerate(cue.words):
                 until = cue.words[index + 1].start if index + 1 < len(cue.words) else cue.end

@@ -13,6 +13,7 @@ from reelforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from reelforge.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from reelforge_common.grpc_server import insecure_channel
 from reelforge_render.reframe import SubjectTrack
+from reelforge_render.side_by_side import Landmarks
 
 _MAX_EMBED = 2000
 
@@ -95,3 +96,23 @@ class Analyses:
             present=np.array([box.present for box in boxes], bool),
         )
         return PoseSignals(subject=subject, motion=np.array(found.motion_energy, np.float64))
+
+    async def comparison(self, *, tenant_id: str, comparison_id: str) -> pose_pb2.Comparison:
+        """A comparison with its alignment path (NOT_FOUND raises)."""
+        request = pose_pb2.GetComparisonRequest(
+            tenant_id=tenant_id, comparison_id=comparison_id, include_alignment=True
+        )
+        found: pose_pb2.Comparison = await self._pose.GetComparison(request, timeout=self._timeout)
+        return found
+
+    async def landmarks(self, *, tenant_id: str, asset_id: str) -> Landmarks:
+        """The main subject's landmarks in the asset's latest pose analysis."""
+        request = pose_pb2.GetPoseAnalysisRequest(tenant_id=tenant_id, asset_id=asset_id, include_landmarks=True)
+        found = await self._pose.GetPoseSignals(request, timeout=self._timeout)
+        frames = len(found.times_s)
+        return Landmarks(
+            times_s=np.array(found.times_s, np.float64),
+            points=np.array(found.subject_landmarks, np.float32).reshape(frames, 33, 3),
+            width=found.width,
+            height=found.height,
+        )

@@ -9,6 +9,7 @@ from reelforge_common.bus import Subscription
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
 from reelforge_render import exporting
 from reelforge_render.clients import Analyses
+from reelforge_render.comparison_rendering import ComparisonVideos
 from reelforge_render.config import RenderSettings
 from reelforge_render.exporting import EXPORTS_CONSUMER, Exporter
 from reelforge_render.frames import FrameExtractor
@@ -40,9 +41,10 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     service = render.RenderService(db, object_store, extractor, url_expiry_s=settings.url_expiry_s)
     project_service = projects.ProjectsService(db, object_store, url_expiry_s=settings.url_expiry_s)
     exporter = Exporter(settings, db, object_store, resources.metrics)
+    comparisons = ComparisonVideos(settings, db, object_store, analyses)
     exports = Subscription(
         durable=EXPORTS_CONSUMER,
-        routes=exporter.routes(),
+        routes=(*exporter.routes(), *comparisons.routes()),
         concurrency=settings.render_concurrency,
         max_ack_pending=settings.render_concurrency * 4,
         ack_wait_s=settings.job_ack_wait_s,

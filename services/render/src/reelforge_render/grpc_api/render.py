@@ -8,17 +8,20 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from reelforge.events.v1.render_pb2 import ClipJobRequested
+from reelforge.events.v1.render_pb2 import ClipJobRequested, ComparisonVideoRequested
 from reelforge.render.v1 import render_pb2, render_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.grpc_server import RefusedError, refuse, refusing
 from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
+from reelforge_render import side_by_side
+from reelforge_render.comparison_rendering import COMPARISON_VIDEO_EVENTS
 from reelforge_render.frames import FrameExtractor, FrameRequest
 from reelforge_render.options import ClipOptions
 from reelforge_render.prerequisites import CLIPJOB_EVENTS
-from reelforge_render.store import assets, clip_jobs
+from reelforge_render.store import assets, clip_jobs, comparison_videos
 from reelforge_render.store.clip_jobs import ClipJobRow, ClipRow
+from reelforge_render.store.comparison_videos import ComparisonVideoRow
 
 SERVICE_NAME = "reelforge.render.v1.Render"
 # How long a request waits for the announcement of an asset that ingest has just made ready.
@@ -108,6 +111,58 @@ class RenderService(render_pb2_grpc.RenderServicer):
             raise RefusedError("validation_failed", "; ".join(problems))
         made = await self._extractor.frames(asset, wanted, request_id=request.request_id, quota=request.quota)
         return render_pb2.Frames(frames=made)
+
+    @refusing(_STATUS)
+    async def RequestComparisonVideo(
+        self, request: render_pb2.ComparisonVideoRequest, context: grpc.aio.ServicerContext
+    ) -> render_pb2.ComparisonVideo:
+        resolution, container = request.resolution or "720p", request.format or "mp4"
+        if resolution not in side_by_side.RESOLUTIONS or container not in side_by_side.FORMATS:
+            raise RefusedError("validation_failed", "resolution is 480p, 720p or 1080p; format mp4 or webm")
+        async with self._db.transaction() as conn:
+            row = await comparison_videos.by_job(conn, tenant_id=request.tenant_id, job_id=request.job_id)
+            if row is None:  # else a retried request: the video exists already
+                row = await comparison_videos.create(
+                    conn,
+                    tenant_id=request.tenant_id,
+                    job_id=request.job_id,
+                    comparison_id=request.comparison_id,
+                    resolution=resolution,
+                    format=container,
+                )
+                requested = ComparisonVideoRequested(video_id=row.id, comparison_id=row.comparison_id)
+                await COMPARISON_VIDEO_EVENTS.emit(
+                    conn, "requested", requested, tenant_id=request.tenant_id, job_id=request.job_id
+                )
+        return await self._video(row)
+
+    @refusing(_STATUS)
+    async def GetComparisonVideo(
+        self, request: render_pb2.ComparisonVideoRef, context: grpc.aio.ServicerContext
+    ) -> render_pb2.ComparisonVideo:
+        row = await comparison_videos.get(self._db.pool, tenant_id=request.tenant_id, video_id=request.video_id)
+        if row is None:
+            raise RefusedError("not_found", f"no comparison video {request.video_id}")
+        return await self._video(row)
+
+    async def _video(self, row: ComparisonVideoRow) -> render_pb2.ComparisonVideo:
+        message = render_pb2.ComparisonVideo(
+            id=row.id,
+            job_id=row.job_id,
+            comparison_id=row.comparison_id,
+            status=row.status,
+            resolution=row.resolution,
+            format=row.format,
+            duration_s=row.duration_s,
+            error_code=row.error_code or "",
+            error_message=row.error_message or "",
+            created_at=timestamp(row.created_at),
+            completed_at=timestamp(row.completed_at),
+        )
+        if row.status == "completed":
+            message.video_url = await self._store.presigned_get(row.output_key, self._expiry)
+            message.urls_expire_at.FromDatetime(datetime.now(UTC) + self._expiry)
+        return message
 
     async def _message(self, job: ClipJobRow, plan: list[ClipRow]) -> render_pb2.ClipJob:
         message = render_pb2.ClipJob(

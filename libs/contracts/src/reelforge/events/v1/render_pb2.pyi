@@ -216,3 +216,57 @@ class ExportCompleted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportCompleted: _TypeAlias = ExportCompleted  # noqa: Y015
+
+@_typing.final
+class ComparisonVideoRequested(_message.Message):
+    """A side-by-side video of a comparison was asked for (comparevideo.requested)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VIDEO_ID_FIELD_NUMBER: _builtins.int
+    COMPARISON_ID_FIELD_NUMBER: _builtins.int
+    video_id: _builtins.str
+    comparison_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        video_id: _builtins.str = ...,
+        comparison_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "video_id", b"video_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparisonVideoRequested: _TypeAlias = ComparisonVideoRequested  # noqa: Y015
+
+@_typing.final
+class ComparisonVideoCompleted(_message.Message):
+    """The comparison video is stored (comparevideo.completed)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VIDEO_ID_FIELD_NUMBER: _builtins.int
+    COMPARISON_ID_FIELD_NUMBER: _builtins.int
+    VIDEO_KEY_FIELD_NUMBER: _builtins.int
+    DURATION_S_FIELD_NUMBER: _builtins.int
+    video_id: _builtins.str
+    comparison_id: _builtins.str
+    video_key: _builtins.str
+    duration_s: _builtins.float
+    def __init__(
+        self,
+        *,
+        video_id: _builtins.str = ...,
+        comparison_id: _builtins.str = ...,
+        video_key: _builtins.str = ...,
+        duration_s: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "duration_s", b"duration_s", "video_id", b"video_id", "video_key", b"video_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparisonVideoCompleted: _TypeAlias = ComparisonVideoCompleted  # noqa: Y015

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creelforge/pose/v1/pose.proto\x12\x11reelforge.pose.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"r\n\x13PoseAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x12\n\nsample_fps\x18\x04 \x01(\x01\x12\x12\n\nmax_people\x18\x05 \x01(\r\"+\n\x14PoseAnalysisAccepted\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\"=\n\x16GetPoseAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\"\xb9\x03\n\x0cPoseAnalysis\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x12\n\nsample_fps\x18\x05 \x01(\x01\x12\x12\n\nmax_people\x18\x06 \x01(\r\x12\r\n\x05model\x18\x07 \x01(\t\x12\x17\n\x0f\x66rames_analysed\x18\x08 \x01(\r\x12\x1a\n\x12\x66rames_with_person\x18\t \x01(\r\x12\x17\n\x0fmean_visibility\x18\n \x01(\x01\x12\x13\n\x0bpeople_seen\x18\x0b \x01(\r\x12\x11\n\tno_person\x18\x0c \x01(\x08\x12\x12\n\nduration_s\x18\r \x01(\x01\x12\r\n\x05width\x18\x0e \x01(\r\x12\x0e\n\x06height\x18\x0f \x01(\r\x12\x12\n\nerror_code\x18\x10 \x01(\t\x12\x15\n\rerror_message\x18\x11 \x01(\t\x12.\n\ncreated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\nSubjectBox\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\r\n\x05width\x18\x03 \x01(\x01\x12\x0e\n\x06height\x18\x04 \x01(\x01\x12\x10\n\x08observed\x18\x05 \x01(\x08\x12\x0f\n\x07present\x18\x06 \x01(\x08\"2\n\x10JointAngleSeries\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65grees\x18\x02 \x03(\x01\"\x80\x02\n\x0bPoseSignals\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x12\n\nsample_fps\x18\x03 \x01(\x01\x12\x0f\n\x07times_s\x18\x04 \x03(\x01\x12\x34\n\rsubject_boxes\x18\x05 \x03(\x0b\x32\x1d.reelforge.pose.v1.SubjectBox\x12\x15\n\rmotion_energy\x18\x06 \x03(\x01\x12\x39\n\x0cjoint_angles\x18\x07 \x03(\x0b\x32#.reelforge.pose.v1.JointAngleSeries\x12\r\n\x05width\x18\x08 \x01(\r\x12\x0e\n\x06height\x18\t \x01(\r\"*\n\x08TimeSpan\x12\x0f\n\x07start_s\x18\x01 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x02 \x01(\x01\"\xd4\x01\n\x11\x43omparisonRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x03 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x04 \x01(\t\x12\x33\n\x0ereference_span\x18\x05 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\x31\n\x0c\x61ttempt_span\x18\x06 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\"+\n\x12\x43omparisonAccepted\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\"[\n\x14GetComparisonRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rcomparison_id\x18\x02 \x01(\t\x12\x19\n\x11include_alignment\x18\x03 \x01(\x08\"8\n\x0fJointDifference\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x16\n\x0e\x64ifference_deg\x18\x02 \x01(\x01\"\xaf\x01\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65grees\x18\x03 \x01(\x01\x12\x17\n\x0f\x61ttempt_start_s\x18\x04 \x01(\x01\x12\x15\n\rattempt_end_s\x18\x05 \x01(\x01\x12\x19\n\x11reference_start_s\x18\x06 \x01(\x01\x12\x17\n\x0freference_end_s\x18\x07 \x01(\x01\x12\x0c\n\x04text\x18\x08 \x01(\t\"\xfc\x01\n\x11\x43omparisonSegment\x12\x19\n\x11reference_start_s\x18\x01 \x01(\x01\x12\x17\n\x0freference_end_s\x18\x02 \x01(\x01\x12\x17\n\x0f\x61ttempt_start_s\x18\x03 \x01(\x01\x12\x15\n\rattempt_end_s\x18\x04 \x01(\x01\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x0c\n\x04weak\x18\x06 \x01(\x08\x12\x37\n\x0b\x64ifferences\x18\x07 \x03(\x0b\x32\".reelforge.pose.v1.JointDifference\x12-\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x08 \x03(\x0b\x32\x1b.reelforge.pose.v1.Feedback\"6\n\x0c\x41lignedFrame\x12\x13\n\x0breference_s\x18\x01 \x01(\x01\x12\x11\n\tattempt_s\x18\x02 \x01(\x01\"\xb3\x04\n\nComparison\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x04 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x05 \x01(\t\x12\x33\n\x0ereference_span\x18\x06 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\x31\n\x0c\x61ttempt_span\x18\x07 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\r\n\x05score\x18\x08 \x01(\x01\x12\x10\n\x08mirrored\x18\t \x01(\x08\x12\x36\n\x08segments\x18\n \x03(\x0b\x32$.reelforge.pose.v1.ComparisonSegment\x12-\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x0b \x03(\x0b\x32\x1b.reelforge.pose.v1.Feedback\x12\x32\n\talignment\x18\x0c \x03(\x0b\x32\x1f.reelforge.pose.v1.AlignedFrame\x12\x12\n\nsample_fps\x18\r \x01(\x01\x12\x12\n\nerror_code\x18\x0e \x01(\t\x12\x15\n\rerror_message\x18\x0f \x01(\t\x12.\n\ncreated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\\\n\x16ListComparisonsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x04 \x01(\t\"S\n\x0e\x43omparisonPage\x12,\n\x05items\x18\x01 \x03(\x0b\x32\x1d.reelforge.pose.v1.Comparison\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t2\xc6\x04\n\x04Pose\x12\x66\n\x13RequestPoseAnalysis\x12&.reelforge.pose.v1.PoseAnalysisRequest\x1a\'.reelforge.pose.v1.PoseAnalysisAccepted\x12]\n\x0fGetPoseAnalysis\x12).reelforge.pose.v1.GetPoseAnalysisRequest\x1a\x1f.reelforge.pose.v1.PoseAnalysis\x12[\n\x0eGetPoseSignals\x12).reelforge.pose.v1.GetPoseAnalysisRequest\x1a\x1e.reelforge.pose.v1.PoseSignals\x12`\n\x11RequestComparison\x12$.reelforge.pose.v1.ComparisonRequest\x1a%.reelforge.pose.v1.ComparisonAccepted\x12W\n\rGetComparison\x12\'.reelforge.pose.v1.GetComparisonRequest\x1a\x1d.reelforge.pose.v1.Comparison\x12_\n\x0fListComparisons\x12).reelforge.pose.v1.ListComparisonsRequest\x1a!.reelforge.pose.v1.ComparisonPageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1creelforge/pose/v1/pose.proto\x12\x11reelforge.pose.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"r\n\x13PoseAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x12\n\nsample_fps\x18\x04 \x01(\x01\x12\x12\n\nmax_people\x18\x05 \x01(\r\"+\n\x14PoseAnalysisAccepted\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\"X\n\x16GetPoseAnalysisRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x19\n\x11include_landmarks\x18\x03 \x01(\x08\"\xb9\x03\n\x0cPoseAnalysis\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x0e\n\x06job_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x12\n\nsample_fps\x18\x05 \x01(\x01\x12\x12\n\nmax_people\x18\x06 \x01(\r\x12\r\n\x05model\x18\x07 \x01(\t\x12\x17\n\x0f\x66rames_analysed\x18\x08 \x01(\r\x12\x1a\n\x12\x66rames_with_person\x18\t \x01(\r\x12\x17\n\x0fmean_visibility\x18\n \x01(\x01\x12\x13\n\x0bpeople_seen\x18\x0b \x01(\r\x12\x11\n\tno_person\x18\x0c \x01(\x08\x12\x12\n\nduration_s\x18\r \x01(\x01\x12\r\n\x05width\x18\x0e \x01(\r\x12\x0e\n\x06height\x18\x0f \x01(\r\x12\x12\n\nerror_code\x18\x10 \x01(\t\x12\x15\n\rerror_message\x18\x11 \x01(\t\x12.\n\ncreated_at\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\nSubjectBox\x12\t\n\x01x\x18\x01 \x01(\x01\x12\t\n\x01y\x18\x02 \x01(\x01\x12\r\n\x05width\x18\x03 \x01(\x01\x12\x0e\n\x06height\x18\x04 \x01(\x01\x12\x10\n\x08observed\x18\x05 \x01(\x08\x12\x0f\n\x07present\x18\x06 \x01(\x08\"2\n\x10JointAngleSeries\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x0f\n\x07\x64\x65grees\x18\x02 \x03(\x01\"\x9b\x02\n\x0bPoseSignals\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12\x12\n\nsample_fps\x18\x03 \x01(\x01\x12\x0f\n\x07times_s\x18\x04 \x03(\x01\x12\x34\n\rsubject_boxes\x18\x05 \x03(\x0b\x32\x1d.reelforge.pose.v1.SubjectBox\x12\x15\n\rmotion_energy\x18\x06 \x03(\x01\x12\x39\n\x0cjoint_angles\x18\x07 \x03(\x0b\x32#.reelforge.pose.v1.JointAngleSeries\x12\r\n\x05width\x18\x08 \x01(\r\x12\x0e\n\x06height\x18\t \x01(\r\x12\x19\n\x11subject_landmarks\x18\n \x03(\x02\"*\n\x08TimeSpan\x12\x0f\n\x07start_s\x18\x01 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x02 \x01(\x01\"\xd4\x01\n\x11\x43omparisonRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x03 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x04 \x01(\t\x12\x33\n\x0ereference_span\x18\x05 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\x31\n\x0c\x61ttempt_span\x18\x06 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\"+\n\x12\x43omparisonAccepted\x12\x15\n\rcomparison_id\x18\x01 \x01(\t\"[\n\x14GetComparisonRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x15\n\rcomparison_id\x18\x02 \x01(\t\x12\x19\n\x11include_alignment\x18\x03 \x01(\x08\"8\n\x0fJointDifference\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x16\n\x0e\x64ifference_deg\x18\x02 \x01(\x01\"\xaf\x01\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\r\n\x05joint\x18\x01 \x01(\t\x12\x11\n\tdirection\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65grees\x18\x03 \x01(\x01\x12\x17\n\x0f\x61ttempt_start_s\x18\x04 \x01(\x01\x12\x15\n\rattempt_end_s\x18\x05 \x01(\x01\x12\x19\n\x11reference_start_s\x18\x06 \x01(\x01\x12\x17\n\x0freference_end_s\x18\x07 \x01(\x01\x12\x0c\n\x04text\x18\x08 \x01(\t\"\xfc\x01\n\x11\x43omparisonSegment\x12\x19\n\x11reference_start_s\x18\x01 \x01(\x01\x12\x17\n\x0freference_end_s\x18\x02 \x01(\x01\x12\x17\n\x0f\x61ttempt_start_s\x18\x03 \x01(\x01\x12\x15\n\rattempt_end_s\x18\x04 \x01(\x01\x12\r\n\x05score\x18\x05 \x01(\x01\x12\x0c\n\x04weak\x18\x06 \x01(\x08\x12\x37\n\x0b\x64ifferences\x18\x07 \x03(\x0b\x32\".reelforge.pose.v1.JointDifference\x12-\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x08 \x03(\x0b\x32\x1b.reelforge.pose.v1.Feedback\"6\n\x0c\x41lignedFrame\x12\x13\n\x0breference_s\x18\x01 \x01(\x01\x12\x11\n\tattempt_s\x18\x02 \x01(\x01\"\xb3\x04\n\nComparison\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x0e\n\x06status\x18\x03 \x01(\t\x12\x1a\n\x12reference_asset_id\x18\x04 \x01(\t\x12\x18\n\x10\x61ttempt_asset_id\x18\x05 \x01(\t\x12\x33\n\x0ereference_span\x18\x06 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\x31\n\x0c\x61ttempt_span\x18\x07 \x01(\x0b\x32\x1b.reelforge.pose.v1.TimeSpan\x12\r\n\x05score\x18\x08 \x01(\x01\x12\x10\n\x08mirrored\x18\t \x01(\x08\x12\x36\n\x08segments\x18\n \x03(\x0b\x32$.reelforge.pose.v1.ComparisonSegment\x12-\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x0b \x03(\x0b\x32\x1b.reelforge.pose.v1.Feedback\x12\x32\n\talignment\x18\x0c \x03(\x0b\x32\x1f.reelforge.pose.v1.AlignedFrame\x12\x12\n\nsample_fps\x18\r \x01(\x01\x12\x12\n\nerror_code\x18\x0e \x01(\t\x12\x15\n\rerror_message\x18\x0f \x01(\t\x12.\n\ncreated_at\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\\\n\x16ListComparisonsRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\r\x12\x0e\n\x06\x63ursor\x18\x03 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x04 \x01(\t\"S\n\x0e\x43omparisonPage\x12,\n\x05items\x18\x01 \x03(\x0b\x32\x1d.reelforge.pose.v1.Comparison\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t2\xc6\x04\n\x04Pose\x12\x66\n\x13RequestPoseAnalysis\x12&.reelforge.pose.v1.PoseAnalysisRequest\x1a\'.reelforge.pose.v1.PoseAnalysisAccepted\x12]\n\x0fGetPoseAnalysis\x12).reelforge.pose.v1.GetPoseAnalysisRequest\x1a\x1f.reelforge.pose.v1.PoseAnalysis\x12[\n\x0eGetPoseSignals\x12).reelforge.pose.v1.GetPoseAnalysisRequest\x1a\x1e.reelforge.pose.v1.PoseSignals\x12`\n\x11RequestComparison\x12$.reelforge.pose.v1.ComparisonRequest\x1a%.reelforge.pose.v1.ComparisonAccepted\x12W\n\rGetComparison\x12\'.reelforge.pose.v1.GetComparisonRequest\x1a\x1d.reelforge.pose.v1.Comparison\x12_\n\x0fListComparisons\x12).reelforge.pose.v1.ListComparisonsRequest\x1a!.reelforge.pose.v1.ComparisonPageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,37 +37,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POSEANALYSISACCEPTED']._serialized_start=200
   _globals['_POSEANALYSISACCEPTED']._serialized_end=243
   _globals['_GETPOSEANALYSISREQUEST']._serialized_start=245
-  _globals['_GETPOSEANALYSISREQUEST']._serialized_end=306
-  _globals['_POSEANALYSIS']._serialized_start=309
-  _globals['_POSEANALYSIS']._serialized_end=750
-  _globals['_SUBJECTBOX']._serialized_start=752
-  _globals['_SUBJECTBOX']._serialized_end=852
-  _globals['_JOINTANGLESERIES']._serialized_start=854
-  _globals['_JOINTANGLESERIES']._serialized_end=904
-  _globals['_POSESIGNALS']._serialized_start=907
-  _globals['_POSESIGNALS']._serialized_end=1163
-  _globals['_TIMESPAN']._serialized_start=1165
-  _globals['_TIMESPAN']._serialized_end=1207
-  _globals['_COMPARISONREQUEST']._serialized_start=1210
-  _globals['_COMPARISONREQUEST']._serialized_end=1422
-  _globals['_COMPARISONACCEPTED']._serialized_start=1424
-  _globals['_COMPARISONACCEPTED']._serialized_end=1467
-  _globals['_GETCOMPARISONREQUEST']._serialized_start=1469
-  _globals['_GETCOMPARISONREQUEST']._serialized_end=1560
-  _globals['_JOINTDIFFERENCE']._serialized_start=1562
-  _globals['_JOINTDIFFERENCE']._serialized_end=1618
-  _globals['_FEEDBACK']._serialized_start=1621
-  _globals['_FEEDBACK']._serialized_end=1796
-  _globals['_COMPARISONSEGMENT']._serialized_start=1799
-  _globals['_COMPARISONSEGMENT']._serialized_end=2051
-  _globals['_ALIGNEDFRAME']._serialized_start=2053
-  _globals['_ALIGNEDFRAME']._serialized_end=2107
-  _globals['_COMPARISON']._serialized_start=2110
-  _globals['_COMPARISON']._serialized_end=2673
-  _globals['_LISTCOMPARISONSREQUEST']._serialized_start=2675
-  _globals['_LISTCOMPARISONSREQUEST']._serialized_end=2767
-  _globals['_COMPARISONPAGE']._serialized_start=2769
-  _globals['_COMPARISONPAGE']._serialized_end=2852
-  _globals['_POSE']._serialized_start=2855
-  _globals['_POSE']._serialized_end=3437
+  _globals['_GETPOSEANALYSISREQUEST']._serialized_end=333
+  _globals['_POSEANALYSIS']._serialized_start=336
+  _globals['_POSEANALYSIS']._serialized_end=777
+  _globals['_SUBJECTBOX']._serialized_start=779
+  _globals['_SUBJECTBOX']._serialized_end=879
+  _globals['_JOINTANGLESERIES']._serialized_start=881
+  _globals['_JOINTANGLESERIES']._serialized_end=931
+  _globals['_POSESIGNALS']._serialized_start=934
+  _globals['_POSESIGNALS']._serialized_end=1217
+  _globals['_TIMESPAN']._serialized_start=1219
+  _globals['_TIMESPAN']._serialized_end=1261
+  _globals['_COMPARISONREQUEST']._serialized_start=1264
+  _globals['_COMPARISONREQUEST']._serialized_end=1476
+  _globals['_COMPARISONACCEPTED']._serialized_start=1478
+  _globals['_COMPARISONACCEPTED']._serialized_end=1521
+  _globals['_GETCOMPARISONREQUEST']._serialized_start=1523
+  _globals['_GETCOMPARISONREQUEST']._serialized_end=1614
+  _globals['_JOINTDIFFERENCE']._serialized_start=1616
+  _globals['_JOINTDIFFERENCE']._serialized_end=1672
+  _globals['_FEEDBACK']._serialized_start=1675
+  _globals['_FEEDBACK']._serialized_end=1850
+  _globals['_COMPARISONSEGMENT']._serialized_start=1853
+  _globals['_COMPARISONSEGMENT']._serialized_end=2105
+  _globals['_ALIGNEDFRAME']._serialized_start=2107
+  _globals['_ALIGNEDFRAME']._serialized_end=2161
+  _globals['_COMPARISON']._serialized_start=2164
+  _globals['_COMPARISON']._serialized_end=2727
+  _globals['_LISTCOMPARISONSREQUEST']._serialized_start=2729
+  _globals['_LISTCOMPARISONSREQUEST']._serialized_end=2821
+  _globals['_COMPARISONPAGE']._serialized_start=2823
+  _globals['_COMPARISONPAGE']._serialized_end=2906
+  _globals['_POSE']._serialized_start=2909
+  _globals['_POSE']._serialized_end=3491
 # @@protoc_insertion_point(module_scope)

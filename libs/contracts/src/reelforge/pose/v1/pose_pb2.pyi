@@ -84,17 +84,21 @@ class GetPoseAnalysisRequest(_message.Message):
 
     TENANT_ID_FIELD_NUMBER: _builtins.int
     ASSET_ID_FIELD_NUMBER: _builtins.int
+    INCLUDE_LANDMARKS_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     asset_id: _builtins.str
+    include_landmarks: _builtins.bool
+    """GetPoseSignals: also the main subject's landmarks (for drawing skeletons)."""
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         asset_id: _builtins.str = ...,
+        include_landmarks: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "include_landmarks", b"include_landmarks", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -261,6 +265,7 @@ class PoseSignals(_message.Message):
     JOINT_ANGLES_FIELD_NUMBER: _builtins.int
     WIDTH_FIELD_NUMBER: _builtins.int
     HEIGHT_FIELD_NUMBER: _builtins.int
+    SUBJECT_LANDMARKS_FIELD_NUMBER: _builtins.int
     analysis_id: _builtins.str
     asset_id: _builtins.str
     sample_fps: _builtins.float
@@ -282,6 +287,13 @@ class PoseSignals(_message.Message):
 
     @_builtins.property
     def joint_angles(self) -> _containers.RepeatedCompositeFieldContainer[Global___JointAngleSeries]: ...
+    @_builtins.property
+    def subject_landmarks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.float]:
+        """When asked for: per sampled frame, the 33 MediaPipe landmarks of the main
+        subject as x, y (fractions of the frame, origin top left) and visibility
+        (0 to 1), frame after frame; NaN where the subject is not seen.
+        """
+
     def __init__(
         self,
         *,
@@ -294,10 +306,11 @@ class PoseSignals(_message.Message):
         joint_angles: _abc.Iterable[Global___JointAngleSeries] | None = ...,
         width: _builtins.int = ...,
         height: _builtins.int = ...,
+        subject_landmarks: _abc.Iterable[_builtins.float] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_id", b"analysis_id", "asset_id", b"asset_id", "height", b"height", "joint_angles", b"joint_angles", "motion_energy", b"motion_energy", "sample_fps", b"sample_fps", "subject_boxes", b"subject_boxes", "times_s", b"times_s", "width", b"width"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_id", b"analysis_id", "asset_id", b"asset_id", "height", b"height", "joint_angles", b"joint_angles", "motion_energy", b"motion_energy", "sample_fps", b"sample_fps", "subject_boxes", b"subject_boxes", "subject_landmarks", b"subject_landmarks", "times_s", b"times_s", "width", b"width"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

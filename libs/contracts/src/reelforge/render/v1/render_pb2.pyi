@@ -26,6 +26,120 @@ else:
 DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
+class ComparisonVideoRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    JOB_ID_FIELD_NUMBER: _builtins.int
+    COMPARISON_ID_FIELD_NUMBER: _builtins.int
+    RESOLUTION_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    job_id: _builtins.str
+    comparison_id: _builtins.str
+    resolution: _builtins.str
+    """"480p", "720p" or "1080p" (the height)."""
+    format: _builtins.str
+    """"mp4" (h264) or "webm" (VP9)."""
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        job_id: _builtins.str = ...,
+        comparison_id: _builtins.str = ...,
+        resolution: _builtins.str = ...,
+        format: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "format", b"format", "job_id", b"job_id", "resolution", b"resolution", "tenant_id", b"tenant_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparisonVideoRequest: _TypeAlias = ComparisonVideoRequest  # noqa: Y015
+
+@_typing.final
+class ComparisonVideoRef(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TENANT_ID_FIELD_NUMBER: _builtins.int
+    VIDEO_ID_FIELD_NUMBER: _builtins.int
+    tenant_id: _builtins.str
+    video_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        tenant_id: _builtins.str = ...,
+        video_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tenant_id", b"tenant_id", "video_id", b"video_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparisonVideoRef: _TypeAlias = ComparisonVideoRef  # noqa: Y015
+
+@_typing.final
+class ComparisonVideo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    JOB_ID_FIELD_NUMBER: _builtins.int
+    COMPARISON_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    RESOLUTION_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    DURATION_S_FIELD_NUMBER: _builtins.int
+    VIDEO_URL_FIELD_NUMBER: _builtins.int
+    URLS_EXPIRE_AT_FIELD_NUMBER: _builtins.int
+    ERROR_CODE_FIELD_NUMBER: _builtins.int
+    ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    job_id: _builtins.str
+    comparison_id: _builtins.str
+    status: _builtins.str
+    """queued, running, completed or failed."""
+    resolution: _builtins.str
+    format: _builtins.str
+    duration_s: _builtins.float
+    video_url: _builtins.str
+    error_code: _builtins.str
+    error_message: _builtins.str
+    @_builtins.property
+    def urls_expire_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def completed_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        job_id: _builtins.str = ...,
+        comparison_id: _builtins.str = ...,
+        status: _builtins.str = ...,
+        resolution: _builtins.str = ...,
+        format: _builtins.str = ...,
+        duration_s: _builtins.float = ...,
+        video_url: _builtins.str = ...,
+        urls_expire_at: _timestamp_pb2.Timestamp | None = ...,
+        error_code: _builtins.str = ...,
+        error_message: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        completed_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "created_at", b"created_at", "urls_expire_at", b"urls_expire_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "completed_at", b"completed_at", "created_at", b"created_at", "duration_s", b"duration_s", "error_code", b"error_code", "error_message", b"error_message", "format", b"format", "id", b"id", "job_id", b"job_id", "resolution", b"resolution", "status", b"status", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ComparisonVideo: _TypeAlias = ComparisonVideo  # noqa: Y015
+
+@_typing.final
 class FramesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -50,6 +50,16 @@ class RenderStub:
                 request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.SerializeToString,
                 response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Frames.FromString,
                 _registered_method=True)
+        self.RequestComparisonVideo = channel.unary_unary(
+                '/reelforge.render.v1.Render/RequestComparisonVideo',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.FromString,
+                _registered_method=True)
+        self.GetComparisonVideo = channel.unary_unary(
+                '/reelforge.render.v1.Render/GetComparisonVideo',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.FromString,
+                _registered_method=True)
 
 
 class RenderServicer:
@@ -80,6 +90,22 @@ class RenderServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestComparisonVideo(self, request, context):
+        """Queue a video of a completed comparison (comparevideo.requested): the
+        reference and the attempt side by side, time-aligned, skeletons drawn,
+        the score and the weakest segment's feedback written. Idempotent per job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetComparisonVideo(self, request, context):
+        """A comparison video; once completed, with a presigned URL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RenderServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -97,6 +123,16 @@ def add_RenderServicer_to_server(servicer, server):
                     servicer.ExtractFrames,
                     request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.FromString,
                     response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Frames.SerializeToString,
+            ),
+            'RequestComparisonVideo': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestComparisonVideo,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.SerializeToString,
+            ),
+            'GetComparisonVideo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetComparisonVideo,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -180,6 +216,60 @@ class Render:
             '/reelforge.render.v1.Render/ExtractFrames',
             reelforge_dot_render_dot_v1_dot_render__pb2.FramesRequest.SerializeToString,
             reelforge_dot_render_dot_v1_dot_render__pb2.Frames.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestComparisonVideo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Render/RequestComparisonVideo',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetComparisonVideo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Render/GetComparisonVideo',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideoRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.ComparisonVideo.FromString,
             options,
             channel_credentials,
             insecure,

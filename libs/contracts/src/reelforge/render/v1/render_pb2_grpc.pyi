@@ -49,6 +49,13 @@ class RenderStub:
     same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
     this service has not seen ready yet is FAILED_PRECONDITION.
     """
+    RequestComparisonVideo: _grpc.UnaryUnaryMultiCallable[_render_pb2.ComparisonVideoRequest, _render_pb2.ComparisonVideo]
+    """Queue a video of a completed comparison (comparevideo.requested): the
+    reference and the attempt side by side, time-aligned, skeletons drawn,
+    the score and the weakest segment's feedback written. Idempotent per job.
+    """
+    GetComparisonVideo: _grpc.UnaryUnaryMultiCallable[_render_pb2.ComparisonVideoRef, _render_pb2.ComparisonVideo]
+    """A comparison video; once completed, with a presigned URL."""
 
 @_typing.type_check_only
 class RenderAsyncStub(RenderStub):
@@ -65,6 +72,13 @@ class RenderAsyncStub(RenderStub):
     same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
     this service has not seen ready yet is FAILED_PRECONDITION.
     """
+    RequestComparisonVideo: _aio.UnaryUnaryMultiCallable[_render_pb2.ComparisonVideoRequest, _render_pb2.ComparisonVideo]  # type: ignore[assignment]
+    """Queue a video of a completed comparison (comparevideo.requested): the
+    reference and the attempt side by side, time-aligned, skeletons drawn,
+    the score and the weakest segment's feedback written. Idempotent per job.
+    """
+    GetComparisonVideo: _aio.UnaryUnaryMultiCallable[_render_pb2.ComparisonVideoRef, _render_pb2.ComparisonVideo]  # type: ignore[assignment]
+    """A comparison video; once completed, with a presigned URL."""
 
 class RenderServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -96,6 +110,25 @@ class RenderServicer(metaclass=_abc_1.ABCMeta):
         same assets. A timestamp outside the video is INVALID_ARGUMENT; an asset
         this service has not seen ready yet is FAILED_PRECONDITION.
         """
+
+    @_abc_1.abstractmethod
+    def RequestComparisonVideo(
+        self,
+        request: _render_pb2.ComparisonVideoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.ComparisonVideo, _abc.Awaitable[_render_pb2.ComparisonVideo]]:
+        """Queue a video of a completed comparison (comparevideo.requested): the
+        reference and the attempt side by side, time-aligned, skeletons drawn,
+        the score and the weakest segment's feedback written. Idempotent per job.
+        """
+
+    @_abc_1.abstractmethod
+    def GetComparisonVideo(
+        self,
+        request: _render_pb2.ComparisonVideoRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.ComparisonVideo, _abc.Awaitable[_render_pb2.ComparisonVideo]]:
+        """A comparison video; once completed, with a presigned URL."""
 
 def add_RenderServicer_to_server(servicer: RenderServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
 

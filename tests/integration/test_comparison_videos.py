@@ -1,0 +1,86 @@
+"""The video of a comparison: the reference and the attempt side by side,
+time-aligned, each with its skeleton, from the CLI's `compare --video` to the
+frames of the file; another tenant's comparison and video are not found."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import Platform
+from media_corpus import POSE
+from test_cli_against_stack import cli
+
+pytestmark = pytest.mark.parametrize("platform", [{"pose": {}, "render": {}}], indirect=True)
+REFERENCE, ATTEMPT = POSE / "pose2sim_single_cam01.mp4", POSE / "pose2sim_single_cam02.mp4"  # 1080x1920 each
+REFERENCE_COLOUR, ATTEMPT_COLOUR = (0, 200, 255), (0, 255, 0)
+
+
+def rgb_frame(path: Path, width: int, height: int, *, at_s: float = 0.0, scale: str = "") -> np.ndarray:
+    graph = ["-vf", scale] if scale else []
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", f"{at_s}", "-i", str(path), *graph, "-frames:v", "1",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        check=True, capture_output=True,
+    ).stdout  # fmt: skip
+    return np.frombuffer(raw, np.uint8).reshape(height, width, 3).astype(np.int16)
+
+
+def near(image: np.ndarray, colour: tuple[int, int, int]) -> int:
+    """Pixels within a small distance of ``colour`` (the encoder shifts colours a little)."""
+    return int((np.abs(image - np.array(colour)).sum(axis=2) < 90).sum())
+
+
+async def test_compare_video_shows_both_performances_aligned_with_their_skeletons(
+    platform: Platform, tmp_path: Path
+) -> None:
+    _, auth = await platform.tenant("acme")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    out_dir = tmp_path / "out"
+    code, out, err = await cli(
+        platform, "compare", str(REFERENCE), str(ATTEMPT), "--video", "-o", str(out_dir), "--json",
+        api_key=token, timeout_s=300,
+    )  # fmt: skip
+    assert code == 0, err
+    comparison: dict[str, Any] = json.loads(out)
+    video = out_dir / comparison["video_file"]
+    found = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(video)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    )  # fmt: skip
+    (stream,) = found["streams"]  # the picture alone
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 808, 720)
+    assert float(found["format"]["duration"]) > 1.0
+    frame = rgb_frame(video, 808, 720, at_s=0.5)
+    left, right = frame[:, :404], frame[:, 404:]
+    # Each subject's skeleton is drawn on its own side, in its own colour.
+    assert near(left, REFERENCE_COLOUR) > 300
+    assert near(right, ATTEMPT_COLOUR) > 300
+    assert near(left, ATTEMPT_COLOUR) < near(left, REFERENCE_COLOUR) / 10
+    # The reference plays on the left, the attempt on the right (the first frames, before any skeleton moved).
+    first = rgb_frame(video, 808, 720)
+    fitted = "scale=404:720:force_original_aspect_ratio=decrease,pad=404:720:(ow-iw)/2:(oh-ih)/2"
+    reference, attempt = rgb_frame(REFERENCE, 404, 720, scale=fitted), rgb_frame(ATTEMPT, 404, 720, scale=fitted)
+    assert np.abs(first[:, :404] - reference).mean() < np.abs(first[:, :404] - attempt).mean() / 2
+    assert np.abs(first[:, 404:] - attempt).mean() < np.abs(first[:, 404:] - reference).mean() / 2
+
+    # Another tenant sees neither the comparison's video nor can make one.
+    _, other = await platform.tenant("globex")
+    job = await platform.api.post(f"/v1/comparisons/{comparison['id']}/video", json={}, headers=other)
+    assert (job.status_code, job.json()["code"]) == (404, "not_found")
+    listed = (await platform.api.get("/v1/jobs", params={"kind": "comparevideo"}, headers=auth)).json()["items"]
+    (made,) = listed
+    assert made["status"] == "succeeded"
+    assert "video" in made["outputs"]
+    theirs = await platform.api.get(f"/v1/comparison-videos/{made['resource_id']}", headers=other)
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "not_found")
+    mine = (await platform.api.get(f"/v1/comparison-videos/{made['resource_id']}", headers=auth)).json()
+    assert (mine["status"], mine["comparison_id"], mine["format"]) == ("completed", comparison["id"], "mp4")
+    refused = await platform.api.post(f"/v1/comparisons/{comparison['id']}/video", json={"format": "gif"}, headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (422, "validation_failed")
