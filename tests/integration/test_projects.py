@@ -267,3 +267,89 @@ async def test_the_cli_builds_a_project_and_exports_it(platform: Platform, tmp_p
                              "--quality", "lossless", api_key=token)  # fmt: skip
     assert code == 1
     assert "validation_failed" in err
+
+
+async def test_a_mix_makes_distinct_variants_with_their_tags(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    _, other = await platform.tenant("globex")
+    silent = await ready(platform, auth, SILENT)
+    talking = await ready(platform, auth, POSE / "pose2sim_single_cam02.mp4")  # with sound
+    sports = await ready(platform, auth, SPORTS)
+    groups = [[silent, talking], [sports, talking]]
+    small = {"resolution": "720p", "quality": "low"}
+    # Auto: 3 of the 4 combinations, no two the same.
+    job = await post(platform, auth, "/v1/mixes", {"name": "ab", "groups": groups, "variants": 3, "settings": small})
+    assert job["kind"] == "mix"
+    job = await finished_job(platform, auth, job["id"])
+    assert job["status"] == "succeeded", job
+    assert sorted(job["outputs"]) == ["variant-01", "variant-02", "variant-03"]
+    mix = (await platform.api.get(f"/v1/mixes/{job['resource_id']}", headers=auth)).json()
+    combos = [tuple(v["asset_ids"]) for v in mix["variants"]]
+    assert len(set(combos)) == 3
+    assert all(c[0] in groups[0] and c[1] in groups[1] for c in combos)
+    async with httpx.AsyncClient() as http:
+        for variant in mix["variants"]:
+            video = tmp_path / f"auto-{variant['index']}.mp4"
+            video.write_bytes((await http.get(variant["video_url"])).content)
+            found = probe(video)
+            assert float(found["format"]["duration"]) == pytest.approx(variant["duration"], abs=0.05)
+            tags = found["format"]["tags"]
+            assert tags["title"] == f"ab #{variant['index'] + 1}"
+            assert ", ".join(variant["asset_ids"]) in tags["comment"]
+    # Manual: the combinations given, one with its own settings and tags.
+    body = {
+        "groups": groups,
+        "mode": "manual",
+        "settings": small,
+        "metadata": {"artist": "acme"},
+        "combinations": [
+            {"picks": [1, 0]},
+            {"picks": [0, 1], "settings": {"resolution": "720p", "aspect": "9:16", "quality": "low"},
+             "metadata": {"title": "portrait cut"}},
+        ],
+    }  # fmt: skip
+    job = await finished_job(platform, auth, (await post(platform, auth, "/v1/mixes", body))["id"])
+    assert job["status"] == "succeeded", job
+    mix = (await platform.api.get(f"/v1/mixes/{job['resource_id']}", headers=auth)).json()
+    assert [v["asset_ids"] for v in mix["variants"]] == [[talking, sports], [silent, talking]]
+    video = tmp_path / "portrait.mp4"
+    async with httpx.AsyncClient() as http:
+        video.write_bytes((await http.get(mix["variants"][1]["video_url"])).content)
+    found = probe(video)
+    picture = next(s for s in found["streams"] if s["codec_type"] == "video")
+    assert (picture["width"], picture["height"]) == (720, 1280)
+    assert (found["format"]["tags"]["title"], found["format"]["tags"]["artist"]) == ("portrait cut", "acme")
+    # Refusals: more variants than combinations, a bad pick, another tenant's asset or mix.
+    refusals = [
+        ({"groups": groups, "variants": 5}, 422, "validation_failed"),
+        ({"groups": groups, "mode": "manual", "combinations": [{"picks": [2, 0]}]}, 422, "validation_failed"),
+        ({"groups": groups, "mode": "manual", "variants": 2}, 422, "validation_failed"),
+    ]
+    for refused_body, status, code in refusals:
+        response = await platform.api.post("/v1/mixes", json=refused_body, headers=auth)
+        assert (response.status_code, response.json()["code"]) == (status, code), refused_body
+    response = await platform.api.post("/v1/mixes", json={"groups": groups, "variants": 1}, headers=other)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    response = await platform.api.get(f"/v1/mixes/{mix['id']}", headers=other)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+async def test_the_cli_mixes_variants_and_downloads_them(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    other = POSE / "pose2sim_single_cam02.mp4"
+    code, out, err = await cli(
+        platform, "mix", "--group", str(SILENT), "--group", f"{other},{SILENT}", "--variants", "2",
+        "--resolution", "720p", "--transition", "crossfade:0.3", "-o", str(tmp_path), "--json", api_key=token,
+    )  # fmt: skip
+    assert code == 0, err
+    made = json.loads(out)
+    assert [v["file"] for v in made["variants"]] == ["variant-01.mp4", "variant-02.mp4"]
+    assert json.loads((tmp_path / "mix.json").read_text())["id"] == made["id"]
+    for variant in made["variants"]:
+        assert float(probe(tmp_path / variant["file"])["format"]["duration"]) == pytest.approx(
+            variant["duration"], abs=0.05
+        )
+    code, _, err = await cli(platform, "mix", "--group", str(SILENT), "-o", str(tmp_path), api_key=token)
+    assert code != 0
+    assert "--variants" in err

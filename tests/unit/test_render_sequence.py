@@ -58,3 +58,12 @@ def test_a_duplicated_clip_is_decoded_once_and_split() -> None:
     graph = args[args.index("-filter_complex") + 1]
     assert "split=2" in graph
     assert graph.count("asplit=2") == 2  # the duplicated clip's sound, and the shared silence
+
+
+def test_tags_are_options_of_the_output() -> None:
+    args = command(
+        [Piece(Path("a.mp4"), 0.0, 2.0, True)], [], Output(640, 360, 30), Path("out.mp4"),
+        threads=0, speed_preset="veryfast", metadata={"title": "ab #1"},
+    )  # fmt: skip
+    assert args[args.index("-metadata") + 1] == "title=ab #1"
+    assert args.index("-metadata") < args.index("out.mp4")

@@ -19,6 +19,7 @@ from reelforge_cli.commands import (
     jobs,
     keys,
     login,
+    mix,
     pose,
     project,
     quotas,
@@ -68,6 +69,7 @@ def create_app(
     cli.command("clip")(clip.clip)
     cli.command("frames")(frames.frames)
     cli.command("export")(project.export)
+    cli.command("mix")(mix.mix)
     cli.command("generate")(generate.generate)
     cli.command("providers")(generate.providers)
     cli.command("spend")(generate.spend)

@@ -38,7 +38,7 @@ from reelforge_sdk.pose import (
     PoseAnalysis,
     PoseSignals,
 )
-from reelforge_sdk.projects import Export, Project, ProjectItem
+from reelforge_sdk.projects import Export, Mix, MixVariant, Project, ProjectItem
 from reelforge_sdk.retry import RetryPolicy
 from reelforge_sdk.transcripts import TRANSCRIPT_FORMATS, Transcript, TranscriptSegment, TranscriptWord
 from reelforge_sdk.uploads import DEFAULT_MULTIPART_THRESHOLD, ProgressCallback
@@ -73,6 +73,8 @@ __all__ = [
     "Job",
     "JobOutput",
     "MediaInfo",
+    "Mix",
+    "MixVariant",
     "Page",
     "PoseAnalysis",
     "PoseSignals",

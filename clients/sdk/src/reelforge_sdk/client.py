@@ -34,7 +34,7 @@ from reelforge_sdk.models import (
 )
 from reelforge_sdk.multipart import MultipartFile
 from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
-from reelforge_sdk.projects import Export, Project, export_body
+from reelforge_sdk.projects import Export, Mix, Project, export_body, mix_body
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
 from reelforge_sdk.uploads import (
@@ -608,6 +608,30 @@ class Client:
     def rerun_export(self, export_id: str, *, idempotency_key: str | None = None) -> Job:
         """Export the same project again with the same settings."""
         return self._send(endpoints.rerun_export(export_id, idempotency_key))
+
+    def create_mix(
+        self,
+        groups: Sequence[Sequence[str]],
+        *,
+        variants: int | None = None,
+        combinations: Sequence[Sequence[int]] | None = None,
+        name: str = "mix",
+        settings: JSON | None = None,
+        metadata: dict[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """Variants that each join one whole clip from every group (asset ids),
+        in group order: ``variants`` distinct ones chosen for you, or the
+        ``combinations`` given (one index per group). ``settings`` as
+        ``export_project`` takes them, in the API's shape. Returns the job
+        (kind ``mix``, its ``resource_id`` the mix)."""
+        body = mix_body(
+            groups, name=name, variants=variants, combinations=combinations, settings=settings, metadata=metadata
+        )
+        return self._send(endpoints.create_mix(body, idempotency_key))
+
+    def get_mix(self, mix_id: str) -> Mix:
+        return self._send(endpoints.get_mix(mix_id))
 
     # AI generations, characters, spend
 

@@ -26,7 +26,7 @@ from reelforge_sdk.models import (
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
 from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
-from reelforge_sdk.projects import Export, Project
+from reelforge_sdk.projects import Export, Mix, Project
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
 
@@ -383,6 +383,14 @@ def cancel_export(export_id: str, idempotency_key: str | None) -> Call[Export]:
 
 def rerun_export(export_id: str, idempotency_key: str | None) -> Call[Job]:
     return post(f"/v1/exports/{_id(export_id)}/rerun", Job.from_json, idempotency_key=idempotency_key)
+
+
+def create_mix(body: JSON, idempotency_key: str | None) -> Call[Job]:
+    return post("/v1/mixes", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_mix(mix_id: str) -> Call[Mix]:
+    return Call("GET", f"/v1/mixes/{_id(mix_id)}", Mix.from_json)
 
 
 # AI generations, characters, spend

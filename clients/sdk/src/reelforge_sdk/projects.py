@@ -84,6 +84,69 @@ class Export:
         )
 
 
+@dataclass(frozen=True)
+class MixVariant:
+    index: int
+    asset_ids: tuple[str, ...]
+    duration: float
+    metadata: dict[str, str]
+    # Presigned once this variant is made.
+    video_url: str | None
+
+    @classmethod
+    def from_json(cls, data: JSON) -> MixVariant:
+        return cls(
+            index=int(data["index"]),
+            asset_ids=tuple(data["asset_ids"]),
+            duration=float(data["duration"]),
+            metadata=dict(data["metadata"]),
+            video_url=data.get("video_url"),
+        )
+
+
+@dataclass(frozen=True)
+class Mix:
+    id: str
+    job_id: str
+    name: str
+    status: str
+    variants: tuple[MixVariant, ...]
+    error: ErrorInfo | None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Mix:
+        return cls(
+            id=data["id"],
+            job_id=data["job_id"],
+            name=data["name"],
+            status=data["status"],
+            variants=tuple(MixVariant.from_json(v) for v in data["variants"]),
+            error=ErrorInfo.from_json(data.get("error")),
+            raw=data,
+        )
+
+
+def mix_body(
+    groups: Sequence[Sequence[str]],
+    *,
+    name: str,
+    variants: int | None,
+    combinations: Sequence[Sequence[int]] | None,
+    settings: JSON | None,
+    metadata: dict[str, str] | None,
+) -> JSON:
+    """The body of ``POST /v1/mixes``: manual when ``combinations`` are given, else auto."""
+    body: JSON = {"name": name, "groups": [list(group) for group in groups], "metadata": dict(metadata or {})}
+    if combinations is not None:
+        body.update(mode="manual", combinations=[{"picks": list(picks)} for picks in combinations])
+    else:
+        body.update(mode="auto", variants=variants)
+    if settings is not None:
+        body["settings"] = settings
+    return body
+
+
 def export_body(
     *,
     resolution: str,

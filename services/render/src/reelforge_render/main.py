@@ -14,6 +14,7 @@ from reelforge_render.config import RenderSettings
 from reelforge_render.exporting import EXPORTS_CONSUMER, Exporter
 from reelforge_render.frames import FrameExtractor
 from reelforge_render.grpc_api import projects, render
+from reelforge_render.mixing import Mixer
 from reelforge_render.prerequisites import Prerequisites
 from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
 from reelforge_render.ranking import LlmRanker
@@ -42,9 +43,10 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     project_service = projects.ProjectsService(db, object_store, url_expiry_s=settings.url_expiry_s)
     exporter = Exporter(settings, db, object_store, resources.metrics)
     comparisons = ComparisonVideos(settings, db, object_store, analyses)
+    mixer = Mixer(settings, db, object_store)
     exports = Subscription(
         durable=EXPORTS_CONSUMER,
-        routes=(*exporter.routes(), *comparisons.routes()),
+        routes=(*exporter.routes(), *comparisons.routes(), *mixer.routes()),
         concurrency=settings.render_concurrency,
         max_ack_pending=settings.render_concurrency * 4,
         ack_wait_s=settings.job_ack_wait_s,

@@ -18,7 +18,7 @@ FFmpeg's own ``anullsrc`` source.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,8 +200,10 @@ def command(
     *,
     threads: int,
     speed_preset: str,
+    metadata: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The FFmpeg command that joins ``pieces`` into ``output`` (MP4, ``+faststart``)."""
+    """The FFmpeg command that joins ``pieces`` into ``output`` (MP4,
+    ``+faststart``), with ``metadata`` as the file's tags (title, comment...)."""
     picture, sound = _joined(pieces, transitions, out)
     options = {**video_options(out, speed_preset=speed_preset), "movflags": "+faststart", "f": "mp4"}
     streams = [picture]
@@ -212,4 +214,7 @@ def command(
         )
     graph = ffmpeg.output(*streams, str(output), **options)
     graph = graph.global_args("-nostdin", "-hide_banner", "-v", "error", "-threads", str(threads), *PROGRESS_ARGS)
-    return list(graph.compile(overwrite_output=True))
+    args = list(graph.compile(overwrite_output=True))
+    tags = [arg for key, value in (metadata or {}).items() for arg in ("-metadata", f"{key}={value}")]
+    at = len(args) - 1 - args[::-1].index(str(output))  # output options go before the output's name
+    return [*args[:at], *tags, *args[at:]]

@@ -60,7 +60,7 @@ async def delete_project(projects: ProjectsClient, *, tenant_id: str, project_id
     await projects.calling(lambda: projects.stub.DeleteProject(ref, timeout=projects.timeout_s))
 
 
-async def _video_asset(clients: InternalClients, *, tenant_id: str, asset_id: str) -> None:
+async def video_asset(clients: InternalClients, *, tenant_id: str, asset_id: str) -> None:
     """A ready video asset of the tenant (another tenant's is not_found)."""
     ingest = clients.ingest
     ref = ingest_pb2.AssetRef(tenant_id=tenant_id, asset_id=asset_id)
@@ -74,7 +74,7 @@ async def _video_asset(clients: InternalClients, *, tenant_id: str, asset_id: st
 
 
 async def add_item(clients: InternalClients, *, tenant_id: str, project_id: str, body: ItemCreate) -> Project:
-    await _video_asset(clients, tenant_id=tenant_id, asset_id=body.asset_id)
+    await video_asset(clients, tenant_id=tenant_id, asset_id=body.asset_id)
     request = render_pb2.AddItemRequest(
         tenant_id=tenant_id,
         project_id=project_id,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from google.protobuf.empty_pb2 import Empty
 
-from reelforge.events.v1.render_pb2 import ExportRequested
+from reelforge.events.v1.render_pb2 import ExportRequested, MixRequested
 from reelforge.render.v1 import render_pb2, render_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.db.connection import Connection
@@ -17,13 +17,16 @@ from reelforge_common.grpc_server import RefusedError, refusing
 from reelforge_common.pagination import after_cursor, encode_cursor, page_size
 from reelforge_common.proto_time import timestamp
 from reelforge_common.storage import ObjectStore
+from reelforge_render import mix_plan
 from reelforge_render.export_settings import ExportSettings
 from reelforge_render.exporting import EXPORT_EVENTS
 from reelforge_render.grpc_api.render import ANNOUNCEMENT_WAIT_S
+from reelforge_render.mixing import MIX_EVENTS
 from reelforge_render.sequence import length, problems
-from reelforge_render.store import assets, exports, projects
+from reelforge_render.store import assets, exports, mixes, projects
 from reelforge_render.store.assets import AssetRow
 from reelforge_render.store.exports import ExportRow
+from reelforge_render.store.mixes import MixRow
 from reelforge_render.store.projects import ItemRow, ProjectRow
 
 SERVICE_NAME = "reelforge.render.v1.Projects"
@@ -268,6 +271,88 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
         assert ended is not None
         return await self._export(ended)
 
+    # Mixes.
+
+    @refusing(_STATUS)
+    async def RequestMix(self, request: render_pb2.MixRequest, context: grpc.aio.ServicerContext) -> render_pb2.Mix:
+        groups = [list(group.asset_ids) for group in request.groups]
+        picks = [list(combination.picks) for combination in request.combinations]
+        found = mix_plan.problems(groups, mode=request.mode, count=request.variants, picks=picks)
+        if found:
+            raise RefusedError("validation_failed", "; ".join(found))
+        async with self._db.transaction() as conn:
+            earlier = await mixes.by_job(conn, tenant_id=request.tenant_id, job_id=request.job_id)
+            if earlier is not None:  # a retried request: the mix exists already
+                return await self._mix(earlier)
+            durations = {}
+            for asset_id in {a for group in groups for a in group}:
+                found_asset = await assets.asset(conn, tenant_id=request.tenant_id, asset_id=asset_id)
+                durations[asset_id] = _video_duration(found_asset, asset_id)
+            mix_id = mixes.new_mix_id()
+            if request.mode == "auto":
+                picks = mix_plan.auto_picks(groups, request.variants, seed=mix_id)
+            name = request.name.strip() or "mix"
+            variants = []
+            for index, pick in enumerate(picks):
+                combination = request.combinations[index] if request.mode == "manual" else None
+                given = combination.settings if combination is not None and combination.HasField("settings") else None
+                settings = ExportSettings.from_message(given or request.settings)
+                chosen = [group[i] for group, i in zip(groups, pick, strict=True)]
+                variants.append(
+                    _variant(
+                        index,
+                        chosen,
+                        [durations[a] for a in chosen],
+                        settings,
+                        {
+                            "title": f"{name} #{index + 1}",
+                            "comment": f"variant {index + 1} of {len(picks)}: " + ", ".join(chosen),
+                            **request.metadata,
+                            **(combination.metadata if combination is not None else {}),
+                        },
+                    )
+                )
+            row = await mixes.create(
+                conn, tenant_id=request.tenant_id, mix_id=mix_id, job_id=request.job_id, name=name, variants=variants
+            )
+            await MIX_EVENTS.emit(
+                conn, "requested", MixRequested(mix_id=mix_id), tenant_id=request.tenant_id, job_id=request.job_id
+            )
+        return await self._mix(row)
+
+    @refusing(_STATUS)
+    async def GetMix(self, request: render_pb2.MixRef, context: grpc.aio.ServicerContext) -> render_pb2.Mix:
+        row = await mixes.get(self._db.pool, tenant_id=request.tenant_id, mix_id=request.mix_id)
+        if row is None:
+            raise RefusedError("not_found", f"no mix {request.mix_id}")
+        return await self._mix(row)
+
+    async def _mix(self, row: MixRow) -> render_pb2.Mix:
+        message = render_pb2.Mix(
+            id=row.id,
+            job_id=row.job_id,
+            name=row.name,
+            status=row.status,
+            error_code=row.error_code or "",
+            error_message=row.error_message or "",
+            created_at=timestamp(row.created_at),
+            completed_at=timestamp(row.completed_at),
+        )
+        for variant in row.variants:
+            settings = ExportSettings.from_json(variant["settings"])
+            entry = render_pb2.MixVariant(
+                index=variant["index"],
+                asset_ids=variant["asset_ids"],
+                settings=settings.to_message(),
+                metadata=variant["metadata"],
+                duration_s=length(variant["durations"], settings.transitions),
+            )
+            if variant["output_key"]:  # listed as each variant is made
+                entry.video_url = await self._store.presigned_get(variant["output_key"], self._expiry)
+            message.variants.append(entry)
+        message.urls_expire_at.FromDatetime(datetime.now(UTC) + self._expiry)
+        return message
+
     # Helpers.
 
     async def _project(self, conn: Connection, tenant_id: str, project_id: str, *, lock: bool = False) -> ProjectRow:
@@ -314,6 +399,27 @@ def _project(row: ProjectRow, items: list[ItemRow] | None) -> render_pb2.Project
         message.items.append(_item(item))
     message.duration_s = sum(item.duration_s for item in items or [])
     return message
+
+
+def _variant(
+    index: int, asset_ids: list[str], durations: list[float], settings: ExportSettings, metadata: dict[str, str]
+) -> dict[str, object]:
+    """One variant of a mix as its row keeps it, once its settings fit its clips."""
+    if found := settings.problems():
+        raise RefusedError("validation_failed", f"variant {index + 1}: " + "; ".join(found))
+    joins = settings.joins(len(asset_ids))
+    if joins is None:
+        raise RefusedError("validation_failed", f"variant {index + 1}: give no transition, one, or one per join")
+    if found := problems(durations, joins):
+        raise RefusedError("validation_failed", f"variant {index + 1}: " + "; ".join(found))
+    return {
+        "index": index,
+        "asset_ids": asset_ids,
+        "durations": durations,
+        "settings": replace(settings, transitions=joins).to_json(),
+        "metadata": metadata,
+        "output_key": "",
+    }
 
 
 def _video_duration(asset: AssetRow | None, asset_id: str) -> float:

@@ -270,3 +270,49 @@ class ComparisonVideoCompleted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ComparisonVideoCompleted: _TypeAlias = ComparisonVideoCompleted  # noqa: Y015
+
+@_typing.final
+class MixRequested(_message.Message):
+    """A mix's variants were asked for (mix.requested); the mix's row holds them."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MIX_ID_FIELD_NUMBER: _builtins.int
+    mix_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        mix_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mix_id", b"mix_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MixRequested: _TypeAlias = MixRequested  # noqa: Y015
+
+@_typing.final
+class MixCompleted(_message.Message):
+    """Every variant of the mix is stored (mix.completed), in variant order."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MIX_ID_FIELD_NUMBER: _builtins.int
+    VIDEO_KEYS_FIELD_NUMBER: _builtins.int
+    mix_id: _builtins.str
+    @_builtins.property
+    def video_keys(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        mix_id: _builtins.str = ...,
+        video_keys: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mix_id", b"mix_id", "video_keys", b"video_keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MixCompleted: _TypeAlias = MixCompleted  # noqa: Y015

@@ -358,6 +358,16 @@ class ProjectsStub:
                 request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
                 response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
                 _registered_method=True)
+        self.RequestMix = channel.unary_unary(
+                '/reelforge.render.v1.Projects/RequestMix',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.MixRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Mix.FromString,
+                _registered_method=True)
+        self.GetMix = channel.unary_unary(
+                '/reelforge.render.v1.Projects/GetMix',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.MixRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Mix.FromString,
+                _registered_method=True)
 
 
 class ProjectsServicer:
@@ -453,6 +463,21 @@ class ProjectsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestMix(self, request, context):
+        """Queue a mix: variants that each join one clip from every group, in group
+        order (mix.requested). Idempotent per job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMix(self, request, context):
+        """A mix and its variants; once completed, each with a presigned URL.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProjectsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -520,6 +545,16 @@ def add_ProjectsServicer_to_server(servicer, server):
                     servicer.CancelExport,
                     request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.FromString,
                     response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Export.SerializeToString,
+            ),
+            'RequestMix': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestMix,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.MixRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Mix.SerializeToString,
+            ),
+            'GetMix': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMix,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.MixRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Mix.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -876,6 +911,60 @@ class Projects:
             '/reelforge.render.v1.Projects/CancelExport',
             reelforge_dot_render_dot_v1_dot_render__pb2.ExportRef.SerializeToString,
             reelforge_dot_render_dot_v1_dot_render__pb2.Export.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestMix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/RequestMix',
+            reelforge_dot_render_dot_v1_dot_render__pb2.MixRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Mix.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMix(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Projects/GetMix',
+            reelforge_dot_render_dot_v1_dot_render__pb2.MixRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Mix.FromString,
             options,
             channel_credentials,
             insecure,

@@ -164,6 +164,12 @@ class ProjectsStub:
     """An export; once completed, with a presigned URL of its video."""
     CancelExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]
     """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+    RequestMix: _grpc.UnaryUnaryMultiCallable[_render_pb2.MixRequest, _render_pb2.Mix]
+    """Queue a mix: variants that each join one clip from every group, in group
+    order (mix.requested). Idempotent per job.
+    """
+    GetMix: _grpc.UnaryUnaryMultiCallable[_render_pb2.MixRef, _render_pb2.Mix]
+    """A mix and its variants; once completed, each with a presigned URL."""
 
 @_typing.type_check_only
 class ProjectsAsyncStub(ProjectsStub):
@@ -195,6 +201,12 @@ class ProjectsAsyncStub(ProjectsStub):
     """An export; once completed, with a presigned URL of its video."""
     CancelExport: _aio.UnaryUnaryMultiCallable[_render_pb2.ExportRef, _render_pb2.Export]  # type: ignore[assignment]
     """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+    RequestMix: _aio.UnaryUnaryMultiCallable[_render_pb2.MixRequest, _render_pb2.Mix]  # type: ignore[assignment]
+    """Queue a mix: variants that each join one clip from every group, in group
+    order (mix.requested). Idempotent per job.
+    """
+    GetMix: _aio.UnaryUnaryMultiCallable[_render_pb2.MixRef, _render_pb2.Mix]  # type: ignore[assignment]
+    """A mix and its variants; once completed, each with a presigned URL."""
 
 class ProjectsServicer(metaclass=_abc_1.ABCMeta):
     """Projects: ordered clips (a trimmed span of a video asset each) joined into
@@ -301,5 +313,23 @@ class ProjectsServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_render_pb2.Export, _abc.Awaitable[_render_pb2.Export]]:
         """Stop a queued or running export: FFmpeg is stopped, nothing is stored."""
+
+    @_abc_1.abstractmethod
+    def RequestMix(
+        self,
+        request: _render_pb2.MixRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Mix, _abc.Awaitable[_render_pb2.Mix]]:
+        """Queue a mix: variants that each join one clip from every group, in group
+        order (mix.requested). Idempotent per job.
+        """
+
+    @_abc_1.abstractmethod
+    def GetMix(
+        self,
+        request: _render_pb2.MixRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Mix, _abc.Awaitable[_render_pb2.Mix]]:
+        """A mix and its variants; once completed, each with a presigned URL."""
 
 def add_ProjectsServicer_to_server(servicer: ProjectsServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
