@@ -9,11 +9,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from conftest import Platform
 from media_corpus import POSE
+from support import wait_for
 from test_cli_against_stack import cli
+from test_projects import finished_job as ended
+from test_projects import post, probe, ready
 
 pytestmark = pytest.mark.parametrize("platform", [{"pose": {}, "render": {}}], indirect=True)
 REFERENCE, ATTEMPT = POSE / "pose2sim_single_cam01.mp4", POSE / "pose2sim_single_cam02.mp4"  # 1080x1920 each
@@ -84,3 +88,56 @@ async def test_compare_video_shows_both_performances_aligned_with_their_skeleton
     assert (mine["status"], mine["comparison_id"], mine["format"]) == ("completed", comparison["id"], "mp4")
     refused = await platform.api.post(f"/v1/comparisons/{comparison['id']}/video", json={"format": "gif"}, headers=auth)
     assert (refused.status_code, refused.json()["code"]) == (422, "validation_failed")
+
+
+async def test_a_practice_session_scores_each_recording_and_exports_both_videos(
+    platform: Platform, tmp_path: Path
+) -> None:
+    _, auth = await platform.tenant("acme")
+    _, other = await platform.tenant("globex")
+    reference, attempt = await ready(platform, auth, REFERENCE), await ready(platform, auth, ATTEMPT)
+    session = await post(platform, auth, "/v1/sessions", {"name": "warm-up", "reference_asset_id": reference})
+    base = f"/v1/sessions/{session['id']}"
+    session = await post(platform, auth, f"{base}/recordings", {"asset_id": attempt})
+    (first,) = session["recordings"]
+    assert (first["reference_start_s"], first["reference_end_s"]) == (0.0, pytest.approx(1.667, abs=0.01))
+    # The reference is used up: the next recording names its span.
+    refused = await platform.api.post(f"{base}/recordings", json={"asset_id": reference}, headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (422, "validation_failed")
+    body = {"asset_id": reference, "reference_span": {"start_s": 0.2, "end_s": 1.5}}
+    session = await post(platform, auth, f"{base}/recordings", body)
+    assert [r["position"] for r in session["recordings"]] == [0, 1]
+
+    async def scored() -> bool:
+        nonlocal session
+        session = (await platform.api.get(base, headers=auth)).json()
+        return bool(session["completed"] == 2)
+
+    await wait_for(scored, timeout_s=120, what="both recordings to be scored")
+    scores = [r["score"] for r in session["recordings"]]
+    assert all(0 < score <= 100 for score in scores)
+    assert min(scores) <= session["score"] <= max(scores)
+    jobs = (await platform.api.get("/v1/jobs", params={"kind": "compare"}, headers=auth)).json()["items"]
+    assert {j["resource_id"] for j in jobs} == {r["comparison_id"] for r in session["recordings"]}
+    # Both videos.
+    for kind, container in (("solo", "mp4"), ("comparison", "webm")):
+        job = await post(platform, auth, f"{base}/exports", {"kind": kind, "format": container, "resolution": "480p"})
+        assert job["kind"] == "sessionexport"
+        job = await ended(platform, auth, job["id"])
+        assert job["status"] == "succeeded", job
+        made = (await platform.api.get(f"/v1/session-exports/{job['resource_id']}", headers=auth)).json()
+        video = tmp_path / f"{kind}.{container}"
+        async with httpx.AsyncClient() as http:
+            video.write_bytes((await http.get(made["video_url"])).content)
+        found = probe(video)
+        picture = next(s for s in found["streams"] if s["codec_type"] == "video")
+        assert float(found["format"]["duration"]) == pytest.approx(made["duration"], abs=0.1)
+        if kind == "solo":
+            assert (picture["codec_name"], picture["height"]) == ("h264", 480)
+            assert made["duration"] == pytest.approx(1.741 + 1.667, abs=0.05)
+        else:
+            assert (picture["codec_name"], picture["width"], picture["height"]) == ("vp9", 540, 480)
+    # Another tenant's session is not found, for reading and for adding.
+    for method, path, payload in (("get", base, None), ("post", f"{base}/recordings", {"asset_id": attempt})):
+        response = await platform.api.request(method, path, json=payload, headers=other)
+        assert (response.status_code, response.json()["code"]) == (404, "not_found")

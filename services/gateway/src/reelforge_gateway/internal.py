@@ -16,7 +16,7 @@ from reelforge.aigen.v1.aigen_pb2_grpc import AigenStub
 from reelforge.ingest.v1.ingest_pb2_grpc import IngestStub
 from reelforge.notify.v1.notify_pb2_grpc import NotifyStub
 from reelforge.pose.v1.pose_pb2_grpc import PoseStub
-from reelforge.render.v1.render_pb2_grpc import ProjectsStub, RenderStub
+from reelforge.render.v1.render_pb2_grpc import ProjectsStub, RenderStub, SessionsStub
 from reelforge.transcription.v1.transcription_pb2_grpc import TranscriptionStub
 from reelforge_common.grpc_server import insecure_channel, refusal_code
 from reelforge_gateway.config import GatewaySettings
@@ -79,6 +79,13 @@ class ProjectsClient(ServiceClient[ProjectsStub]):
         super().__init__("render", ProjectsStub, target, timeout_s)
 
 
+class SessionsClient(ServiceClient[SessionsStub]):
+    """Render's practice sessions."""
+
+    def __init__(self, target: str, timeout_s: float) -> None:
+        super().__init__("render", SessionsStub, target, timeout_s)
+
+
 class NotifyClient(ServiceClient[NotifyStub]):
     def __init__(self, target: str, timeout_s: float) -> None:
         super().__init__("notify", NotifyStub, target, timeout_s)
@@ -98,6 +105,7 @@ class InternalClients:
     pose: PoseClient
     render: RenderClient
     projects: ProjectsClient
+    sessions: SessionsClient
     notify: NotifyClient
     aigen: AigenClient
 
@@ -110,11 +118,15 @@ class InternalClients:
             pose=PoseClient(settings.pose_target, timeout),
             render=RenderClient(settings.render_target, timeout),
             projects=ProjectsClient(settings.render_target, timeout),
+            sessions=SessionsClient(settings.render_target, timeout),
             notify=NotifyClient(settings.notify_target, timeout),
             aigen=AigenClient(settings.aigen_target, timeout),
         )
 
     async def close(self) -> None:
-        clients = (self.ingest, self.transcription, self.pose, self.render, self.projects, self.notify, self.aigen)
+        clients = (
+            self.ingest, self.transcription, self.pose, self.render, self.projects, self.sessions, self.notify,
+            self.aigen,
+        )  # fmt: skip
         for client in clients:
             await client.close()

@@ -15,7 +15,12 @@ from google.protobuf.message import Message
 from reelforge.events.v1.asset_pb2 import AssetIngested
 from reelforge.events.v1.generation_pb2 import GenerationCompleted
 from reelforge.events.v1.jobs_pb2 import JobFailed, JobProgress
-from reelforge.events.v1.render_pb2 import ComparisonVideoCompleted, ExportCompleted, MixCompleted
+from reelforge.events.v1.render_pb2 import (
+    ComparisonVideoCompleted,
+    ExportCompleted,
+    MixCompleted,
+    SessionExportCompleted,
+)
 from reelforge_common.bus import PermanentError
 
 # Job kind by event domain where the two differ.
@@ -104,6 +109,9 @@ def outputs_of(payload: any_pb2.Any) -> dict[str, str]:
     if payload.Is(MixCompleted.DESCRIPTOR):
         made = _unpack(payload, MixCompleted()).video_keys
         return {f"variant-{number:02d}": key for number, key in enumerate(made, start=1)}
+    if payload.Is(SessionExportCompleted.DESCRIPTOR):
+        video_key = _unpack(payload, SessionExportCompleted()).video_key
+        return {"video": video_key} if video_key else {}
     if payload.Is(ComparisonVideoCompleted.DESCRIPTOR):
         video_key = _unpack(payload, ComparisonVideoCompleted()).video_key
         return {"video": video_key} if video_key else {}

@@ -116,3 +116,29 @@ class Analyses:
             width=found.width,
             height=found.height,
         )
+
+    async def request_comparison(
+        self,
+        *,
+        tenant_id: str,
+        job_id: str,
+        reference_asset_id: str,
+        attempt_asset_id: str,
+        reference_span: tuple[float, float],
+    ) -> str:
+        """Ask pose to compare the whole attempt with a span of the reference; returns the comparison's id."""
+        request = pose_pb2.ComparisonRequest(
+            tenant_id=tenant_id,
+            job_id=job_id,
+            reference_asset_id=reference_asset_id,
+            attempt_asset_id=attempt_asset_id,
+            reference_span=pose_pb2.TimeSpan(start_s=reference_span[0], end_s=reference_span[1]),
+        )
+        accepted = await self._pose.RequestComparison(request, timeout=self._timeout)
+        return str(accepted.comparison_id)
+
+    async def comparison_summary(self, *, tenant_id: str, comparison_id: str) -> pose_pb2.Comparison:
+        """A comparison without its alignment path."""
+        request = pose_pb2.GetComparisonRequest(tenant_id=tenant_id, comparison_id=comparison_id)
+        found: pose_pb2.Comparison = await self._pose.GetComparison(request, timeout=self._timeout)
+        return found

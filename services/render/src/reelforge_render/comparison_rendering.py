@@ -22,7 +22,7 @@ from reelforge.pose.v1 import pose_pb2
 from reelforge_common.bus import Event, Route
 from reelforge_common.db import Database, first_delivery
 from reelforge_common.db.connection import Connection
-from reelforge_common.ffmpeg_process import FFmpegError
+from reelforge_common.ffmpeg_process import FFmpegError, ProgressCallback
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
 from reelforge_render import side_by_side
@@ -82,52 +82,78 @@ class ComparisonVideos:
         await self._complete(row, event, key, duration)
 
     async def _make(self, row: ComparisonVideoRow) -> tuple[str, float]:
-        try:
-            comparison = await self._analyses.comparison(tenant_id=row.tenant_id, comparison_id=row.comparison_id)
-        except grpc.aio.AioRpcError as exc:
-            if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise ComparisonVideoFailedError("not_found", f"no comparison {row.comparison_id}") from None
-            raise
-        if comparison.status != "completed":
-            raise ComparisonVideoFailedError("comparison_not_ready", f"the comparison is {comparison.status}")
-        sides = []
+        announced = [0.0]
+
+        async def progress(fraction: float) -> None:
+            now = asyncio.get_running_loop().time()
+            if now - announced[0] >= _PROGRESS_EVERY_S:
+                announced[0] = now
+                await self._progress(row, "rendering", 0.05 + 0.9 * fraction)
+
         with tempfile.TemporaryDirectory(dir=self._settings.work_dir, prefix="compare-") as folder:
-            for label, asset_id in (
-                ("reference", comparison.reference_asset_id),
-                ("attempt", comparison.attempt_asset_id),
-            ):
-                asset = await assets.asset(self._db.pool, tenant_id=row.tenant_id, asset_id=asset_id)
-                if asset is None or asset.status != "ready":
-                    raise ComparisonVideoFailedError("asset_not_ready", f"asset {asset_id} is gone or not ready")
-                video = Path(folder) / f"{label}.original"
-                await self._store.download(asset.original_key, str(video))
-                landmarks = await self._analyses.landmarks(tenant_id=row.tenant_id, asset_id=asset_id)
-                sides.append(side_by_side.Side(video, landmarks, label))
             output = Path(folder) / f"video.{row.format}"
-            announced = [0.0]
-
-            async def progress(fraction: float) -> None:
-                now = asyncio.get_running_loop().time()
-                if now - announced[0] >= _PROGRESS_EVERY_S:
-                    announced[0] = now
-                    await self._progress(row, "rendering", 0.05 + 0.9 * fraction)
-
-            duration = await side_by_side.render(
-                sides[0],
-                sides[1],
-                [(step.reference_s, step.attempt_s) for step in comparison.alignment],
-                sample_fps=comparison.sample_fps,
-                score=comparison.score,
-                weakest=weakest(comparison),
+            duration = await self.render(
+                row.tenant_id,
+                row.comparison_id,
                 resolution=row.resolution,
                 container=row.format,
+                folder=Path(folder),
                 output=output,
-                overlay=Path(folder) / "overlay.ass",
+                originals={},
                 on_progress=progress,
             )
             key = self._store.key(row.tenant_id, "comparisons", f"{row.id}.{row.format}")
             await self._store.put_file(key, str(output), content_type=_CONTENT_TYPES[row.format])
         return key, duration
+
+    async def render(
+        self,
+        tenant_id: str,
+        comparison_id: str,
+        *,
+        resolution: str,
+        container: str,
+        folder: Path,
+        output: Path,
+        originals: dict[str, Path],
+        on_progress: ProgressCallback | None = None,
+    ) -> float:
+        """A completed comparison's video into ``output``; the originals come
+        down into ``folder`` once (``originals``: those already there, by
+        asset id). Returns the video's duration."""
+        try:
+            comparison = await self._analyses.comparison(tenant_id=tenant_id, comparison_id=comparison_id)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                raise ComparisonVideoFailedError("not_found", f"no comparison {comparison_id}") from None
+            raise
+        if comparison.status != "completed":
+            raise ComparisonVideoFailedError(
+                "comparison_not_ready", f"comparison {comparison_id} is {comparison.status}"
+            )
+        sides = []
+        for label, asset_id in (("reference", comparison.reference_asset_id), ("attempt", comparison.attempt_asset_id)):
+            if asset_id not in originals:
+                asset = await assets.asset(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
+                if asset is None or asset.status != "ready":
+                    raise ComparisonVideoFailedError("asset_not_ready", f"asset {asset_id} is gone or not ready")
+                originals[asset_id] = folder / f"{asset_id}.original"
+                await self._store.download(asset.original_key, str(originals[asset_id]))
+            landmarks = await self._analyses.landmarks(tenant_id=tenant_id, asset_id=asset_id)
+            sides.append(side_by_side.Side(originals[asset_id], landmarks, label))
+        return await side_by_side.render(
+            sides[0],
+            sides[1],
+            [(step.reference_s, step.attempt_s) for step in comparison.alignment],
+            sample_fps=comparison.sample_fps,
+            score=comparison.score,
+            weakest=weakest(comparison),
+            resolution=resolution,
+            container=container,
+            output=output,
+            overlay=output.with_suffix(".ass"),
+            on_progress=on_progress,
+        )
 
     async def _progress(self, row: ComparisonVideoRow, stage: str, fraction: float) -> None:
         async with self._db.transaction() as conn:

@@ -13,11 +13,12 @@ from reelforge_render.comparison_rendering import ComparisonVideos
 from reelforge_render.config import RenderSettings
 from reelforge_render.exporting import EXPORTS_CONSUMER, Exporter
 from reelforge_render.frames import FrameExtractor
-from reelforge_render.grpc_api import projects, render
+from reelforge_render.grpc_api import projects, render, sessions
 from reelforge_render.mixing import Mixer
 from reelforge_render.prerequisites import Prerequisites
 from reelforge_render.producing import MAX_DELIVER, WORK_CONSUMER, Producer
 from reelforge_render.ranking import LlmRanker
+from reelforge_render.session_exporting import SessionExporter
 
 
 async def build(resources: Resources[RenderSettings]) -> Components:
@@ -44,9 +45,11 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     exporter = Exporter(settings, db, object_store, resources.metrics)
     comparisons = ComparisonVideos(settings, db, object_store, analyses)
     mixer = Mixer(settings, db, object_store)
+    session_exporter = SessionExporter(settings, db, object_store, comparisons)
+    session_service = sessions.SessionsService(db, object_store, analyses, url_expiry_s=settings.url_expiry_s)
     exports = Subscription(
         durable=EXPORTS_CONSUMER,
-        routes=(*exporter.routes(), *comparisons.routes(), *mixer.routes()),
+        routes=(*exporter.routes(), *comparisons.routes(), *mixer.routes(), *session_exporter.routes()),
         concurrency=settings.render_concurrency,
         max_ack_pending=settings.render_concurrency * 4,
         ack_wait_s=settings.job_ack_wait_s,
@@ -54,8 +57,8 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     )
     return Components(
         subscriptions=[prerequisites.subscription(), work, exports],
-        grpc_registrars=[service.register, project_service.register],
-        grpc_service_names=[render.SERVICE_NAME, projects.SERVICE_NAME],
+        grpc_registrars=[service.register, project_service.register, session_service.register],
+        grpc_service_names=[render.SERVICE_NAME, projects.SERVICE_NAME, sessions.SERVICE_NAME],
         on_stop=[analyses.close, uploader.close, *([ranker.close] if ranker else [])],
     )
 

@@ -36,8 +36,9 @@ _CRF: dict[str, dict[str, int | None]] = {
     "h264": {"low": 28, "medium": 23, "high": 18, "lossless": None},
     "h265": {"low": 32, "medium": 28, "high": 22, "lossless": None},
     "av1": {"low": 45, "medium": 35, "high": 27},
+    "vp9": {"low": 40, "medium": 33, "high": 25},
 }
-_ENCODERS = {"h264": "libx264", "h265": "libx265", "av1": "libsvtav1"}
+_ENCODERS = {"h264": "libx264", "h265": "libx265", "av1": "libsvtav1", "vp9": "libvpx-vp9"}
 _SAMPLE_RATE = 48000
 
 
@@ -73,6 +74,8 @@ class Output:
     audio: bool = True
     audio_codec: str = "aac"
     audio_bitrate_kbps: int = 128
+    # "mp4" or "webm" (vp9 with opus).
+    container: str = "mp4"
 
 
 def length(durations: Sequence[float], transitions: Sequence[Transition]) -> float:
@@ -184,6 +187,8 @@ def video_options(out: Output, *, speed_preset: str) -> dict[str, Any]:
     options: dict[str, Any] = {"vcodec": _ENCODERS[out.codec], "pix_fmt": "yuv420p", "r": out.fps}
     if out.codec == "av1":
         return {**options, "preset": 10, "crf": crf}
+    if out.codec == "vp9":
+        return {**options, "crf": crf, "b:v": 0, "deadline": "realtime", "cpu-used": 8, "row-mt": 1}
     options["preset"] = speed_preset
     if out.codec == "h265":
         options["tag:v"] = "hvc1"
@@ -202,10 +207,11 @@ def command(
     speed_preset: str,
     metadata: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The FFmpeg command that joins ``pieces`` into ``output`` (MP4,
-    ``+faststart``), with ``metadata`` as the file's tags (title, comment...)."""
+    """The FFmpeg command that joins ``pieces`` into ``output`` (MP4 with
+    ``+faststart``, or WebM), with ``metadata`` as the file's tags (title, comment...)."""
     picture, sound = _joined(pieces, transitions, out)
-    options = {**video_options(out, speed_preset=speed_preset), "movflags": "+faststart", "f": "mp4"}
+    container = {"movflags": "+faststart", "f": "mp4"} if out.container == "mp4" else {"f": "webm"}
+    options = {**video_options(out, speed_preset=speed_preset), **container}
     streams = [picture]
     if out.audio:
         streams.append(sound)

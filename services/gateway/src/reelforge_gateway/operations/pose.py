@@ -170,7 +170,7 @@ async def request_comparison(
     return await get_job(pool, feed.views, tenant_id=tenant_id, job_id=job_id)
 
 
-def _feedback(item: pose_pb2.Feedback) -> Feedback:
+def feedback_view(item: pose_pb2.Feedback) -> Feedback:
     return Feedback(
         joint=item.joint,
         direction=item.direction,
@@ -210,11 +210,11 @@ def comparison_view(message: pose_pb2.Comparison, *, alignment: bool = False) ->
                 score=segment.score,
                 weak=segment.weak,
                 differences={item.joint: item.difference_deg for item in segment.differences},
-                feedback=[_feedback(item) for item in segment.feedback],
+                feedback=[feedback_view(item) for item in segment.feedback],
             )
             for segment in message.segments
         ],
-        feedback=[_feedback(item) for item in message.feedback],
+        feedback=[feedback_view(item) for item in message.feedback],
         alignment=[AlignedFrame(reference_s=p.reference_s, attempt_s=p.attempt_s) for p in message.alignment]
         if alignment
         else None,

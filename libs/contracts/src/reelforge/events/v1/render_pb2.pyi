@@ -316,3 +316,57 @@ class MixCompleted(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___MixCompleted: _TypeAlias = MixCompleted  # noqa: Y015
+
+@_typing.final
+class SessionExportRequested(_message.Message):
+    """A practice session's video was asked for (sessionexport.requested)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    export_id: _builtins.str
+    session_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        export_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["export_id", b"export_id", "session_id", b"session_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionExportRequested: _TypeAlias = SessionExportRequested  # noqa: Y015
+
+@_typing.final
+class SessionExportCompleted(_message.Message):
+    """The session's video is stored (sessionexport.completed)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORT_ID_FIELD_NUMBER: _builtins.int
+    SESSION_ID_FIELD_NUMBER: _builtins.int
+    VIDEO_KEY_FIELD_NUMBER: _builtins.int
+    DURATION_S_FIELD_NUMBER: _builtins.int
+    export_id: _builtins.str
+    session_id: _builtins.str
+    video_key: _builtins.str
+    duration_s: _builtins.float
+    def __init__(
+        self,
+        *,
+        export_id: _builtins.str = ...,
+        session_id: _builtins.str = ...,
+        video_key: _builtins.str = ...,
+        duration_s: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["duration_s", b"duration_s", "export_id", b"export_id", "session_id", b"session_id", "video_key", b"video_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SessionExportCompleted: _TypeAlias = SessionExportCompleted  # noqa: Y015

@@ -974,3 +974,308 @@ class Projects:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class SessionsStub:
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CreateSession = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/CreateSession',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.CreateSessionRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+                _registered_method=True)
+        self.ListSessions = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/ListSessions',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionPage.FromString,
+                _registered_method=True)
+        self.GetSession = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/GetSession',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+                _registered_method=True)
+        self.AddRecording = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/AddRecording',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.AddRecordingRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+                _registered_method=True)
+        self.RequestSessionExport = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/RequestSessionExport',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRequest.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.FromString,
+                _registered_method=True)
+        self.GetSessionExport = channel.unary_unary(
+                '/reelforge.render.v1.Sessions/GetSessionExport',
+                request_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRef.SerializeToString,
+                response_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.FromString,
+                _registered_method=True)
+
+
+class SessionsServicer:
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    def CreateSession(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSessions(self, request, context):
+        """Newest first (without recordings).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSession(self, request, context):
+        """The session with its summary: the comparisons' scores and feedback as they are now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddRecording(self, request, context):
+        """A ready video asset as the next recording, compared with the reference
+        span after the previous recording's (or the one given). Idempotent per job.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestSessionExport(self, request, context):
+        """Queue a video of the session: "solo" (the recordings one after another)
+        or "comparison" (each recording beside its reference span, aligned).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSessionExport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SessionsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CreateSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSession,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.CreateSessionRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.SerializeToString,
+            ),
+            'ListSessions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSessions,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.ListSessionsRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionPage.SerializeToString,
+            ),
+            'GetSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSession,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.SerializeToString,
+            ),
+            'AddRecording': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddRecording,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.AddRecordingRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.Session.SerializeToString,
+            ),
+            'RequestSessionExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestSessionExport,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRequest.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.SerializeToString,
+            ),
+            'GetSessionExport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSessionExport,
+                    request_deserializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRef.FromString,
+                    response_serializer=reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'reelforge.render.v1.Sessions', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('reelforge.render.v1.Sessions', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Sessions:
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    @staticmethod
+    def CreateSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/CreateSession',
+            reelforge_dot_render_dot_v1_dot_render__pb2.CreateSessionRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSessions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/ListSessions',
+            reelforge_dot_render_dot_v1_dot_render__pb2.ListSessionsRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionPage.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/GetSession',
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddRecording(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/AddRecording',
+            reelforge_dot_render_dot_v1_dot_render__pb2.AddRecordingRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.Session.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestSessionExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/RequestSessionExport',
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRequest.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSessionExport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/reelforge.render.v1.Sessions/GetSessionExport',
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionExportRef.SerializeToString,
+            reelforge_dot_render_dot_v1_dot_render__pb2.SessionExport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -333,3 +333,112 @@ class ProjectsServicer(metaclass=_abc_1.ABCMeta):
         """A mix and its variants; once completed, each with a presigned URL."""
 
 def add_ProjectsServicer_to_server(servicer: ProjectsServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
+
+class SessionsStub:
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    @_typing.overload
+    def __new__(cls, channel: _grpc.Channel) -> _Self: ...
+    @_typing.overload
+    def __new__(cls, channel: _aio.Channel) -> SessionsAsyncStub: ...
+    CreateSession: _grpc.UnaryUnaryMultiCallable[_render_pb2.CreateSessionRequest, _render_pb2.Session]
+    ListSessions: _grpc.UnaryUnaryMultiCallable[_render_pb2.ListSessionsRequest, _render_pb2.SessionPage]
+    """Newest first (without recordings)."""
+    GetSession: _grpc.UnaryUnaryMultiCallable[_render_pb2.SessionRef, _render_pb2.Session]
+    """The session with its summary: the comparisons' scores and feedback as they are now."""
+    AddRecording: _grpc.UnaryUnaryMultiCallable[_render_pb2.AddRecordingRequest, _render_pb2.Session]
+    """A ready video asset as the next recording, compared with the reference
+    span after the previous recording's (or the one given). Idempotent per job.
+    """
+    RequestSessionExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.SessionExportRequest, _render_pb2.SessionExport]
+    """Queue a video of the session: "solo" (the recordings one after another)
+    or "comparison" (each recording beside its reference span, aligned).
+    """
+    GetSessionExport: _grpc.UnaryUnaryMultiCallable[_render_pb2.SessionExportRef, _render_pb2.SessionExport]
+
+@_typing.type_check_only
+class SessionsAsyncStub(SessionsStub):
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    def __init__(self, channel: _aio.Channel) -> None: ...
+    CreateSession: _aio.UnaryUnaryMultiCallable[_render_pb2.CreateSessionRequest, _render_pb2.Session]  # type: ignore[assignment]
+    ListSessions: _aio.UnaryUnaryMultiCallable[_render_pb2.ListSessionsRequest, _render_pb2.SessionPage]  # type: ignore[assignment]
+    """Newest first (without recordings)."""
+    GetSession: _aio.UnaryUnaryMultiCallable[_render_pb2.SessionRef, _render_pb2.Session]  # type: ignore[assignment]
+    """The session with its summary: the comparisons' scores and feedback as they are now."""
+    AddRecording: _aio.UnaryUnaryMultiCallable[_render_pb2.AddRecordingRequest, _render_pb2.Session]  # type: ignore[assignment]
+    """A ready video asset as the next recording, compared with the reference
+    span after the previous recording's (or the one given). Idempotent per job.
+    """
+    RequestSessionExport: _aio.UnaryUnaryMultiCallable[_render_pb2.SessionExportRequest, _render_pb2.SessionExport]  # type: ignore[assignment]
+    """Queue a video of the session: "solo" (the recordings one after another)
+    or "comparison" (each recording beside its reference span, aligned).
+    """
+    GetSessionExport: _aio.UnaryUnaryMultiCallable[_render_pb2.SessionExportRef, _render_pb2.SessionExport]  # type: ignore[assignment]
+
+class SessionsServicer(metaclass=_abc_1.ABCMeta):
+    """Practice sessions: a person imitates a reference video in one or more
+    recordings, in order; each recording is pose-compared (by the pose
+    service) with its matching span of the reference. Every request names the
+    tenant; another tenant's session is NOT_FOUND.
+    """
+
+    @_abc_1.abstractmethod
+    def CreateSession(
+        self,
+        request: _render_pb2.CreateSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Session, _abc.Awaitable[_render_pb2.Session]]: ...
+
+    @_abc_1.abstractmethod
+    def ListSessions(
+        self,
+        request: _render_pb2.ListSessionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.SessionPage, _abc.Awaitable[_render_pb2.SessionPage]]:
+        """Newest first (without recordings)."""
+
+    @_abc_1.abstractmethod
+    def GetSession(
+        self,
+        request: _render_pb2.SessionRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Session, _abc.Awaitable[_render_pb2.Session]]:
+        """The session with its summary: the comparisons' scores and feedback as they are now."""
+
+    @_abc_1.abstractmethod
+    def AddRecording(
+        self,
+        request: _render_pb2.AddRecordingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.Session, _abc.Awaitable[_render_pb2.Session]]:
+        """A ready video asset as the next recording, compared with the reference
+        span after the previous recording's (or the one given). Idempotent per job.
+        """
+
+    @_abc_1.abstractmethod
+    def RequestSessionExport(
+        self,
+        request: _render_pb2.SessionExportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.SessionExport, _abc.Awaitable[_render_pb2.SessionExport]]:
+        """Queue a video of the session: "solo" (the recordings one after another)
+        or "comparison" (each recording beside its reference span, aligned).
+        """
+
+    @_abc_1.abstractmethod
+    def GetSessionExport(
+        self,
+        request: _render_pb2.SessionExportRef,
+        context: _ServicerContext,
+    ) -> _typing.Union[_render_pb2.SessionExport, _abc.Awaitable[_render_pb2.SessionExport]]: ...
+
+def add_SessionsServicer_to_server(servicer: SessionsServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
