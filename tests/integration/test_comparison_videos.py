@@ -141,3 +141,24 @@ async def test_a_practice_session_scores_each_recording_and_exports_both_videos(
     for method, path, payload in (("get", base, None), ("post", f"{base}/recordings", {"asset_id": attempt})):
         response = await platform.api.request(method, path, json=payload, headers=other)
         assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+async def test_the_cli_runs_a_practice_session(platform: Platform, tmp_path: Path) -> None:
+    _, auth = await platform.tenant("acme")
+    token = auth["Authorization"].removeprefix("Bearer ")
+
+    async def run(*args: str) -> dict[str, Any]:
+        code, out, err = await cli(platform, *args, "--json", api_key=token, timeout_s=300)
+        assert code == 0, err
+        found: dict[str, Any] = json.loads(out)
+        return found
+
+    made = await run("session", "create", str(REFERENCE), "--name", "drills")
+    scored = await run("session", "add", made["id"], str(ATTEMPT))  # waits for the score
+    (recording,) = scored["recordings"]
+    assert recording["status"] == "completed"
+    assert scored["score"] == pytest.approx(recording["score"])
+    assert (await run("session", "get", made["id"]))["completed"] == 1
+    video = await run("session", "export", made["id"], "--kind", "solo", "-o", str(tmp_path), "--resolution", "480p")
+    assert (tmp_path / video["file"]).stat().st_size > 0
+    assert video["duration"] == pytest.approx(1.741, abs=0.05)

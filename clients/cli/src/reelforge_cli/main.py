@@ -23,6 +23,7 @@ from reelforge_cli.commands import (
     pose,
     project,
     quotas,
+    session,
     transcribe,
     upload,
     webhooks,
@@ -78,6 +79,7 @@ def create_app(
     cli.add_typer(assets.app, name="assets")
     cli.add_typer(project.app, name="project")
     cli.add_typer(project.exports, name="exports")
+    cli.add_typer(session.app, name="session")
     cli.add_typer(jobs.app, name="jobs")
     cli.add_typer(keys.app, name="keys")
     cli.add_typer(webhooks.app, name="webhooks")

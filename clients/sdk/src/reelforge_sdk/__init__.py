@@ -37,6 +37,9 @@ from reelforge_sdk.pose import (
     Feedback,
     PoseAnalysis,
     PoseSignals,
+    PracticeSession,
+    Recording,
+    SessionExport,
 )
 from reelforge_sdk.projects import Export, Mix, MixVariant, Project, ProjectItem
 from reelforge_sdk.retry import RetryPolicy
@@ -78,13 +81,16 @@ __all__ = [
     "Page",
     "PoseAnalysis",
     "PoseSignals",
+    "PracticeSession",
     "ProgressCallback",
     "Project",
     "ProjectItem",
     "QuotaReport",
     "Quotas",
+    "Recording",
     "ReelforgeError",
     "RetryPolicy",
+    "SessionExport",
     "Spend",
     "Tenant",
     "TenantWithKey",

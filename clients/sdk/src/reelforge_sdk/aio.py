@@ -32,7 +32,14 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile
-from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
+from reelforge_sdk.pose import (
+    Comparison,
+    ComparisonVideo,
+    PoseAnalysis,
+    PoseSignals,
+    PracticeSession,
+    SessionExport,
+)
 from reelforge_sdk.projects import Export, Mix, Project, export_body, mix_body
 from reelforge_sdk.retry import PART_RETRYABLE_STATUSES, Attempts, RetryPolicy
 from reelforge_sdk.transcripts import Transcript
@@ -444,6 +451,52 @@ class AsyncClient:
 
     async def get_clip_job(self, clip_job_id: str) -> ClipJob:
         return await self._send(endpoints.get_clip_job(clip_job_id))
+
+    # Practice sessions
+
+    async def create_session(
+        self, reference_asset_id: str, *, name: str = "practice", idempotency_key: str | None = None
+    ) -> PracticeSession:
+        """A practice session on a reference video (a ready video asset)."""
+        return await self._send(endpoints.create_session(reference_asset_id, name, idempotency_key))
+
+    async def list_sessions(self, *, limit: int | None = None, cursor: str | None = None) -> Page[PracticeSession]:
+        return await self._send(endpoints.list_sessions(limit, cursor))
+
+    async def get_session(self, session_id: str) -> PracticeSession:
+        """The session's summary: each recording's comparison as it is now, and the overall score."""
+        return await self._send(endpoints.get_session(session_id))
+
+    async def add_recording(
+        self,
+        session_id: str,
+        asset_id: str,
+        *,
+        reference_span: tuple[float, float | None] | None = None,
+        idempotency_key: str | None = None,
+    ) -> PracticeSession:
+        """The person's next attempt, compared with the reference from where the
+        previous one's span ended (or ``reference_span``); answers the session."""
+        body: JSON = {"asset_id": asset_id}
+        if reference_span is not None:
+            body["reference_span"] = {"start_s": reference_span[0], "end_s": reference_span[1]}
+        return await self._send(endpoints.add_recording(session_id, body, idempotency_key))
+
+    async def export_session(
+        self,
+        session_id: str,
+        *,
+        kind: str = "comparison",
+        resolution: str = "720p",
+        format: str = "mp4",
+        idempotency_key: str | None = None,
+    ) -> Job:
+        """A video of the session, ``solo`` or ``comparison``; returns the job (kind ``sessionexport``)."""
+        body = {"kind": kind, "resolution": resolution, "format": format}
+        return await self._send(endpoints.export_session(session_id, body, idempotency_key))
+
+    async def get_session_export(self, export_id: str) -> SessionExport:
+        return await self._send(endpoints.get_session_export(export_id))
 
     # Projects and exports
 

@@ -25,7 +25,7 @@ from reelforge_sdk.models import (
     Upload,
 )
 from reelforge_sdk.multipart import MultipartFile, guess_content_type
-from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals
+from reelforge_sdk.pose import Comparison, ComparisonVideo, PoseAnalysis, PoseSignals, PracticeSession, SessionExport
 from reelforge_sdk.projects import Export, Mix, Project
 from reelforge_sdk.transcripts import TRANSCRIPT_MEDIA_TYPES, Transcript
 from reelforge_sdk.webhooks import Delivery, EmailSettings, Webhook
@@ -304,6 +304,36 @@ def get_comparison_video(video_id: str) -> Call[ComparisonVideo]:
 def list_comparisons(asset_id: str | None, limit: int | None, cursor: str | None) -> Call[Page[Comparison]]:
     params = {name: value for name, value in (("asset_id", asset_id), ("limit", limit), ("cursor", cursor)) if value}
     return Call("GET", "/v1/comparisons", Page.parser(Comparison.from_json), params=params)
+
+
+# Practice sessions
+
+
+def create_session(reference_asset_id: str, name: str, idempotency_key: str | None) -> Call[PracticeSession]:
+    body = {"reference_asset_id": reference_asset_id, "name": name}
+    return post("/v1/sessions", PracticeSession.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def list_sessions(limit: int | None, cursor: str | None) -> Call[Page[PracticeSession]]:
+    params = {name: value for name, value in (("limit", limit), ("cursor", cursor)) if value is not None}
+    return Call("GET", "/v1/sessions", Page.parser(PracticeSession.from_json), params=params)
+
+
+def get_session(session_id: str) -> Call[PracticeSession]:
+    return Call("GET", f"/v1/sessions/{_id(session_id)}", PracticeSession.from_json)
+
+
+def add_recording(session_id: str, body: JSON, idempotency_key: str | None) -> Call[PracticeSession]:
+    path = f"/v1/sessions/{_id(session_id)}/recordings"
+    return post(path, PracticeSession.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def export_session(session_id: str, body: JSON, idempotency_key: str | None) -> Call[Job]:
+    return post(f"/v1/sessions/{_id(session_id)}/exports", Job.from_json, json=body, idempotency_key=idempotency_key)
+
+
+def get_session_export(export_id: str) -> Call[SessionExport]:
+    return Call("GET", f"/v1/session-exports/{_id(export_id)}", SessionExport.from_json)
 
 
 # Clip jobs

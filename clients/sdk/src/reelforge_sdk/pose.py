@@ -184,3 +184,86 @@ class ComparisonVideo:
             error=ErrorInfo.from_json(data.get("error")),
             raw=data,
         )
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One attempt of a practice session and its comparison with the reference."""
+
+    id: str
+    position: int
+    asset_id: str
+    reference_start_s: float
+    reference_end_s: float
+    comparison_id: str
+    # The comparison's job (kind "compare").
+    job_id: str
+    status: str
+    score: float
+    feedback: tuple[Feedback, ...]
+
+    @classmethod
+    def from_json(cls, data: JSON) -> Recording:
+        return cls(
+            id=data["id"],
+            position=int(data["position"]),
+            asset_id=data["asset_id"],
+            reference_start_s=float(data["reference_start_s"]),
+            reference_end_s=float(data["reference_end_s"]),
+            comparison_id=data["comparison_id"],
+            job_id=data["job_id"],
+            status=data["status"],
+            score=float(data["score"]),
+            feedback=tuple(Feedback.from_json(item) for item in data["feedback"]),
+        )
+
+
+@dataclass(frozen=True)
+class PracticeSession:
+    id: str
+    name: str
+    reference_asset_id: str
+    recordings: tuple[Recording, ...]
+    # The completed recordings' scores, weighted by their length.
+    score: float
+    completed: int
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> PracticeSession:
+        return cls(
+            id=data["id"],
+            name=data["name"],
+            reference_asset_id=data["reference_asset_id"],
+            recordings=tuple(Recording.from_json(r) for r in data["recordings"]),
+            score=float(data["score"]),
+            completed=int(data["completed"]),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class SessionExport:
+    id: str
+    job_id: str
+    session_id: str
+    kind: str
+    status: str
+    duration: float
+    video_url: str | None
+    error: ErrorInfo | None
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JSON) -> SessionExport:
+        return cls(
+            id=data["id"],
+            job_id=data["job_id"],
+            session_id=data["session_id"],
+            kind=data["kind"],
+            status=data["status"],
+            duration=float(data["duration"]),
+            video_url=data.get("video_url"),
+            error=ErrorInfo.from_json(data.get("error")),
+            raw=data,
+        )
