@@ -121,7 +121,8 @@ async def test_a_practice_session_scores_each_recording_and_exports_both_videos(
     assert {j["resource_id"] for j in jobs} == {r["comparison_id"] for r in session["recordings"]}
     # Both videos.
     for kind, container in (("solo", "mp4"), ("comparison", "webm")):
-        job = await post(platform, auth, f"{base}/exports", {"kind": kind, "format": container, "resolution": "480p"})
+        body = {"kind": kind, "format": container, "resolution": "480p", "layout": "interleaved"}
+        job = await post(platform, auth, f"{base}/exports", body)
         assert job["kind"] == "sessionexport"
         job = await ended(platform, auth, job["id"])
         assert job["status"] == "succeeded", job
@@ -135,8 +136,9 @@ async def test_a_practice_session_scores_each_recording_and_exports_both_videos(
         if kind == "solo":
             assert (picture["codec_name"], picture["height"]) == ("h264", 480)
             assert made["duration"] == pytest.approx(1.741 + 1.667, abs=0.05)
-        else:
-            assert (picture["codec_name"], picture["width"], picture["height"]) == ("vp9", 540, 480)
+        else:  # interleaved: one panel at a time, a second of the reference then the same of the attempt
+            assert (picture["codec_name"], picture["width"], picture["height"]) == ("vp9", 270, 480)
+            assert made["layout"] == "interleaved"
     # Another tenant's session is not found, for reading and for adding.
     for method, path, payload in (("get", base, None), ("post", f"{base}/recordings", {"asset_id": attempt})):
         response = await platform.api.request(method, path, json=payload, headers=other)

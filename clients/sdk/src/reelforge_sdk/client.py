@@ -428,12 +428,14 @@ class Client:
         *,
         resolution: str = "720p",
         format: str = "mp4",
+        layout: str = "side_by_side",
         idempotency_key: str | None = None,
     ) -> Job:
         """A video of a completed comparison: reference and attempt side by
-        side, time-aligned, skeletons, score and feedback drawn. Returns the
-        job (kind ``comparevideo``, its ``resource_id`` the video)."""
-        return self._send(endpoints.create_comparison_video(comparison_id, resolution, format, idempotency_key))
+        side (or ``layout="interleaved"``: a second of each in turn),
+        time-aligned, skeletons, score and feedback drawn. Returns the job
+        (kind ``comparevideo``, its ``resource_id`` the video)."""
+        return self._send(endpoints.create_comparison_video(comparison_id, resolution, format, layout, idempotency_key))
 
     def get_comparison_video(self, video_id: str) -> ComparisonVideo:
         return self._send(endpoints.get_comparison_video(video_id))
@@ -550,10 +552,12 @@ class Client:
         kind: str = "comparison",
         resolution: str = "720p",
         format: str = "mp4",
+        layout: str = "side_by_side",
         idempotency_key: str | None = None,
     ) -> Job:
-        """A video of the session, ``solo`` or ``comparison``; returns the job (kind ``sessionexport``)."""
-        body = {"kind": kind, "resolution": resolution, "format": format}
+        """A video of the session, ``solo`` or ``comparison`` (``layout``
+        side_by_side or interleaved); returns the job (kind ``sessionexport``)."""
+        body = {"kind": kind, "resolution": resolution, "format": format, "layout": layout}
         return self._send(endpoints.export_session(session_id, body, idempotency_key))
 
     def get_session_export(self, export_id: str) -> SessionExport:

@@ -291,8 +291,10 @@ def get_comparison(comparison_id: str, alignment: bool) -> Call[Comparison]:
     return Call("GET", f"/v1/comparisons/{_id(comparison_id)}", Comparison.from_json, params=params)
 
 
-def create_comparison_video(comparison_id: str, resolution: str, format: str, idempotency_key: str | None) -> Call[Job]:
-    body = {"resolution": resolution, "format": format}
+def create_comparison_video(
+    comparison_id: str, resolution: str, format: str, layout: str, idempotency_key: str | None
+) -> Call[Job]:
+    body = {"resolution": resolution, "format": format, "layout": layout}
     path = f"/v1/comparisons/{_id(comparison_id)}/video"
     return post(path, Job.from_json, json=body, idempotency_key=idempotency_key)
 

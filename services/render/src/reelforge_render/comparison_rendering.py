@@ -97,6 +97,7 @@ class ComparisonVideos:
                 row.comparison_id,
                 resolution=row.resolution,
                 container=row.format,
+                layout=row.layout,
                 folder=Path(folder),
                 output=output,
                 originals={},
@@ -113,6 +114,7 @@ class ComparisonVideos:
         *,
         resolution: str,
         container: str,
+        layout: str,
         folder: Path,
         output: Path,
         originals: dict[str, Path],
@@ -152,6 +154,7 @@ class ComparisonVideos:
             container=container,
             output=output,
             overlay=output.with_suffix(".ass"),
+            layout=layout,
             on_progress=on_progress,
         )
 

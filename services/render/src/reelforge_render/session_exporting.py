@@ -120,6 +120,7 @@ class SessionExporter:
                 recording.comparison_id,
                 resolution=row.resolution,
                 container=row.format,
+                layout=row.layout,
                 folder=folder,
                 output=part,
                 originals=originals,

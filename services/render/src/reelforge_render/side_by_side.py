@@ -1,7 +1,8 @@
-"""A comparison video: the reference and the attempt side by side, time-
-aligned along the comparison's alignment path, each with its subject's
-skeleton drawn over it, the score and the weakest segment's feedback written
-on the picture.
+"""A comparison video: the reference and the attempt, time-aligned along the
+comparison's alignment path — side by side, or interleaved (a second of the
+reference, then the same second of the attempt, full frame) — each with its
+subject's skeleton drawn over it, the score and the weakest segment's
+feedback written on the picture.
 
 Both videos are decoded by FFmpeg, already scaled and padded to a panel, as
 raw RGB frames read in order (the path never goes back in time); each
@@ -25,6 +26,7 @@ from reelforge_common.ffmpeg_process import SAFE_INPUT, FFmpegError, ProgressCal
 from reelforge_render.captions import ass_clock, ass_escape
 
 RESOLUTIONS = {"480p": 480, "720p": 720, "1080p": 1080}
+LAYOUTS = ("side_by_side", "interleaved")
 FORMATS = {"mp4": ("libx264", "mp4"), "webm": ("libvpx-vp9", "webm")}
 FPS = 30.0
 # Bones between MediaPipe's 33 landmarks (the face left out but for the nose).
@@ -41,6 +43,8 @@ REFERENCE_COLOUR = (0, 200, 255)
 ATTEMPT_COLOUR = (0, 255, 0)
 WEAK_COLOUR = (255, 40, 40)
 _MIN_VISIBILITY = 0.5
+# Interleaved: output frames of the reference, then as many of the attempt.
+_CHUNK = int(FPS)
 
 
 @dataclass(frozen=True)
@@ -128,11 +132,42 @@ def draw_skeleton(
                 frame[ys[keep] + dy, xs[keep] + dx] = bone_colour
 
 
-def overlay_document(
-    *, width: int, height: int, duration_s: float, score: float, weakest: Weakest | None, shown_at: tuple[float, float]
-) -> str:
-    """The text drawn on the video (ASS): the labels, the score, and the
-    weakest segment's feedback while ``shown_at`` (output seconds)."""
+@dataclass(frozen=True)
+class Shot:
+    """One output frame: the reference's and/or the attempt's moment shown."""
+
+    reference_s: float | None
+    attempt_s: float | None
+
+
+def shots(frames: Sequence[tuple[float, float]], layout: str) -> list[Shot]:
+    """The output frames of ``layout`` for the aligned ``frames``."""
+    if layout == "side_by_side":
+        return [Shot(reference_s, attempt_s) for reference_s, attempt_s in frames]
+    made = []
+    for first in range(0, len(frames), _CHUNK):
+        chunk = frames[first : first + _CHUNK]
+        made += [Shot(reference_s, None) for reference_s, _ in chunk]
+        made += [Shot(None, attempt_s) for _, attempt_s in chunk]
+    return made
+
+
+def _spans(flags: Sequence[bool]) -> list[tuple[float, float]]:
+    """The output time spans where ``flags`` (one per output frame) hold."""
+    spans: list[tuple[float, float]] = []
+    for number, flag in enumerate(flags):
+        if not flag:
+            continue
+        if spans and spans[-1][1] == number / FPS:
+            spans[-1] = (spans[-1][0], (number + 1) / FPS)
+        else:
+            spans.append((number / FPS, (number + 1) / FPS))
+    return spans
+
+
+def overlay_document(plan: Sequence[Shot], *, width: int, height: int, score: float, weakest: Weakest | None) -> str:
+    """The text drawn on the video (ASS): which side is which, the score, and
+    the weakest segment's feedback while the attempt is in that segment."""
     size = max(14, height // 24)
     header = (
         "[Script Info]\nScriptType: v4.00+\n"
@@ -142,21 +177,31 @@ def overlay_document(
         f"Style: Text,DejaVu Sans,{size},&H00FFFFFF,&H00000000,&H80000000,1,1,2,0,8,10,10,10\n\n"
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
-    end = ass_clock(duration_s + 1)
     margin = size // 2
+    events = []
 
-    def line(start: str, stop: str, x: int, y: int, text: str, align: int = 8) -> str:
-        return f"Dialogue: 0,{start},{stop},Text,,0,0,0,,{{\\an{align}\\pos({x},{y})}}{ass_escape(text)}\n"
+    def line(span: tuple[float, float], x: int, y: int, text: str, align: int = 8) -> None:
+        start, end = ass_clock(span[0]), ass_clock(span[1])
+        events.append(f"Dialogue: 0,{start},{end},Text,,0,0,0,,{{\\an{align}\\pos({x},{y})}}{ass_escape(text)}\n")
 
-    events = line("0:00:00.00", end, width // 4, margin, "reference")
-    events += line("0:00:00.00", end, 3 * width // 4, margin, "attempt")
-    events += line("0:00:00.00", end, width // 2, height - margin, f"score {score:.0f}/100", align=2)
+    both = all(shot.reference_s is not None and shot.attempt_s is not None for shot in plan)
+    if both:
+        line((0.0, len(plan) / FPS), width // 4, margin, "reference")
+        line((0.0, len(plan) / FPS), 3 * width // 4, margin, "attempt")
+    else:
+        for span in _spans([shot.attempt_s is None for shot in plan]):
+            line(span, width // 2, margin, "reference")
+        for span in _spans([shot.attempt_s is not None for shot in plan]):
+            line(span, width // 2, margin, "attempt")
+    line((0.0, len(plan) / FPS), width // 2, height - margin, f"score {score:.0f}/100", align=2)
     if weakest is not None:
-        events += line(
-            ass_clock(shown_at[0]), ass_clock(shown_at[1]), width // 2, height - margin - size - margin,
-            weakest.text, align=2,
-        )  # fmt: skip
-    return header + events
+        for span in _spans([_in_weakest(shot, weakest) for shot in plan]):
+            line(span, width // 2, height - margin - size - margin, weakest.text, align=2)
+    return header + "".join(events)
+
+
+def _in_weakest(shot: Shot, weakest: Weakest) -> bool:
+    return shot.attempt_s is not None and weakest.attempt_start_s <= shot.attempt_s <= weakest.attempt_end_s
 
 
 class _Frames:
@@ -215,24 +260,18 @@ async def render(
     container: str,
     output: Path,
     overlay: Path,
+    layout: str = "side_by_side",
     on_progress: ProgressCallback | None = None,
 ) -> float:
     """Write the comparison video into ``output`` (``overlay``: where its text
     document goes); returns its duration in seconds."""
-    frames = timeline(alignment, sample_fps)
-    if not frames:
+    plan = shots(timeline(alignment, sample_fps), layout)
+    if not plan:
         raise FFmpegError("the comparison has no alignment to follow")
     panel = panel_size(RESOLUTIONS[resolution], reference.landmarks)
-    width, height = panel[0] * 2, panel[1]
-    duration = len(frames) / FPS
-    weak_landmark, shown = None, (0.0, 0.0)
-    if weakest is not None:
-        weak_landmark = JOINT_LANDMARKS.get(weakest.joint)
-        inside = [k for k, (_, att) in enumerate(frames) if weakest.attempt_start_s <= att <= weakest.attempt_end_s]
-        shown = (inside[0] / FPS, (inside[-1] + 1) / FPS) if inside else (0.0, duration)
-    document = overlay_document(
-        width=width, height=height, duration_s=duration, score=score, weakest=weakest, shown_at=shown
-    )
+    width, height = (panel[0] * 2 if layout == "side_by_side" else panel[0]), panel[1]
+    weak_landmark = JOINT_LANDMARKS.get(weakest.joint) if weakest is not None else None
+    document = overlay_document(plan, width=width, height=height, score=score, weakest=weakest)
     await asyncio.to_thread(overlay.write_text, document, encoding="utf-8")
     codec, muxer = FORMATS[container]
     encode = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
@@ -250,22 +289,25 @@ async def render(
     readers = [await _Frames.open(side.video, panel) for side in (reference, attempt)]
     try:
         canvas = np.zeros((height, width, 3), np.uint8)
-        for number, (reference_s, attempt_s) in enumerate(frames):
-            for column, (side, reader, at_s, colour) in enumerate(
-                (
-                    (reference, readers[0], reference_s, REFERENCE_COLOUR),
-                    (attempt, readers[1], attempt_s, ATTEMPT_COLOUR),
-                )
+        for number, shot in enumerate(plan):
+            column = 0
+            for side, reader, at_s, colour in (
+                (reference, readers[0], shot.reference_s, REFERENCE_COLOUR),
+                (attempt, readers[1], shot.attempt_s, ATTEMPT_COLOUR),
             ):
-                half = canvas[:, column * panel[0] : (column + 1) * panel[0]]
-                half[:] = await reader.at(round(at_s * FPS))
-                source = (side.landmarks.width, side.landmarks.height)
-                weak = weak_landmark if column == 1 and shown[0] <= number / FPS < shown[1] else None
-                draw_skeleton(half, side.landmarks.at(at_s), source, colour, weak)
+                if at_s is None:
+                    continue
+                area = canvas[:, column * panel[0] : (column + 1) * panel[0]]
+                area[:] = await reader.at(round(at_s * FPS))
+                weak = weak_landmark if side is attempt and weakest is not None and _in_weakest(shot, weakest) else None
+                draw_skeleton(
+                    area, side.landmarks.at(at_s), (side.landmarks.width, side.landmarks.height), colour, weak
+                )
+                column += 1
             writer.stdin.write(canvas.tobytes())
             await writer.stdin.drain()
             if on_progress is not None and number % int(FPS) == 0:
-                await on_progress(number / len(frames))
+                await on_progress(number / len(plan))
         writer.stdin.close()
         stderr = await writer.stderr.read()
         if await writer.wait() != 0:
@@ -276,4 +318,4 @@ async def render(
         if writer.returncode is None:
             writer.kill()
             await writer.wait()
-    return duration
+    return len(plan) / FPS

@@ -71,6 +71,9 @@ def compare(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the video (with --video).")] = None,
     resolution: Annotated[str, typer.Option(help="The video's height: 480p, 720p or 1080p.")] = "720p",
     video_format: Annotated[str, typer.Option("--format", help="The video's format: mp4 or webm.")] = "mp4",
+    layout: Annotated[
+        str, typer.Option(help="side_by_side, or interleaved (a second of each in turn).")
+    ] = "side_by_side",
     json_output: JsonFlag = False,
 ) -> None:
     """Score an attempt against a reference movement (0 to 100, per segment, with feedback).

@@ -89,11 +89,15 @@ def export(
     ] = "comparison",
     resolution: Annotated[str, typer.Option(help="480p, 720p or 1080p.")] = "720p",
     video_format: Annotated[str, typer.Option("--format", help="mp4 or webm.")] = "mp4",
+    layout: Annotated[str, typer.Option(help="Comparison: side_by_side or interleaved.")] = "side_by_side",
     json_output: JsonFlag = False,
 ) -> None:
     """A video of the session, followed live and downloaded into --output."""
     with session(ctx, json_output) as s:
-        job = follow(s, s.client.export_session(session_id, kind=kind, resolution=resolution, format=video_format))
+        asked = s.client.export_session(
+            session_id, kind=kind, resolution=resolution, format=video_format, layout=layout
+        )
+        job = follow(s, asked)
         made = s.client.get_session_export(job.resource_id)
         assert made.video_url is not None
         output.mkdir(parents=True, exist_ok=True)

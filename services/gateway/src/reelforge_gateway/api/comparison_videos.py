@@ -21,6 +21,10 @@ router = APIRouter(tags=["pose"], responses=documented("unauthenticated", "forbi
 class ComparisonVideoCreate(BaseModel):
     resolution: Literal["480p", "720p", "1080p"] = Field(default="720p", description="The video's height")
     format: Literal["mp4", "webm"] = Field(default="mp4", description="mp4 (h264) or webm (VP9)")
+    layout: Literal["side_by_side", "interleaved"] = Field(
+        default="side_by_side",
+        description="side_by_side, or interleaved: a second of the reference, then the same second of the attempt",
+    )
 
 
 class ComparisonVideo(BaseModel):
@@ -30,7 +34,8 @@ class ComparisonVideo(BaseModel):
     status: str = Field(description="queued, running, completed or failed")
     resolution: str
     format: str
-    duration: float = Field(description="Seconds, once completed: the comparison's aligned length")
+    layout: str
+    duration: float = Field(description="Seconds, once completed: the comparison's aligned length (twice, interleaved)")
     video_url: str | None = Field(description="Presigned URL once completed")
     urls_expire_at: datetime | None = None
     error: JobError | None = None
@@ -48,6 +53,7 @@ class ComparisonVideo(BaseModel):
             status=video.status,
             resolution=video.resolution,
             format=video.format,
+            layout=video.layout,
             duration=video.duration_s,
             video_url=video.video_url or None,
             urls_expire_at=datetime_of(video.urls_expire_at),
@@ -81,7 +87,7 @@ async def request_comparison_video(
     chosen = body or ComparisonVideoCreate()
     return await operations.request_video(
         pool, settings, clients, feed, tenant_id=caller.tenant_id, comparison_id=comparison_id,
-        resolution=chosen.resolution, container=chosen.format,
+        resolution=chosen.resolution, container=chosen.format, layout=chosen.layout,
     )  # fmt: skip
 
 

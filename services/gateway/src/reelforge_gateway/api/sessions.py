@@ -41,6 +41,9 @@ class SessionExportCreate(BaseModel):
     )
     resolution: Literal["480p", "720p", "1080p"] = "720p"
     format: Literal["mp4", "webm"] = "mp4"
+    layout: Literal["side_by_side", "interleaved"] = Field(
+        default="side_by_side", description="Comparison videos: side by side, or a second of each in turn"
+    )
 
 
 class Recording(BaseModel):
@@ -108,6 +111,7 @@ class SessionExport(BaseModel):
     kind: str
     resolution: str
     format: str
+    layout: str
     status: str = Field(description="queued, running, completed or failed")
     duration: float
     video_url: str | None = Field(description="Presigned URL once completed")
@@ -127,6 +131,7 @@ class SessionExport(BaseModel):
             kind=made.kind,
             resolution=made.resolution,
             format=made.format,
+            layout=made.layout,
             status=made.status,
             duration=made.duration_s,
             video_url=made.video_url or None,

@@ -29,6 +29,7 @@ async def request_video(
     comparison_id: str,
     resolution: str,
     container: str,
+    layout: str,
 ) -> Job:
     """Queue the video of a completed comparison of the tenant's; the answer is the job."""
     comparison = await get_comparison(clients.pose, tenant_id=tenant_id, comparison_id=comparison_id, alignment=False)
@@ -37,7 +38,12 @@ async def request_video(
     await admit(pool, settings, tenant_id=tenant_id)
     job_id = new_job_id()
     request = render_pb2.ComparisonVideoRequest(
-        tenant_id=tenant_id, job_id=job_id, comparison_id=comparison_id, resolution=resolution, format=container
+        tenant_id=tenant_id,
+        job_id=job_id,
+        comparison_id=comparison_id,
+        resolution=resolution,
+        format=container,
+        layout=layout,
     )
     render = clients.render
     made = await render.calling(lambda: render.stub.RequestComparisonVideo(request, timeout=render.timeout_s))

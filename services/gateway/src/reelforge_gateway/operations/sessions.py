@@ -95,7 +95,7 @@ async def request_export(
     job_id = new_job_id()
     request = render_pb2.SessionExportRequest(
         tenant_id=tenant_id, job_id=job_id, session_id=session_id, kind=body.kind, resolution=body.resolution,
-        format=body.format,
+        format=body.format, layout=body.layout,
     )  # fmt: skip
     sessions = clients.sessions
     made = await sessions.calling(lambda: sessions.stub.RequestSessionExport(request, timeout=sessions.timeout_s))

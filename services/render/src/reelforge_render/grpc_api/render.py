@@ -117,8 +117,16 @@ class RenderService(render_pb2_grpc.RenderServicer):
         self, request: render_pb2.ComparisonVideoRequest, context: grpc.aio.ServicerContext
     ) -> render_pb2.ComparisonVideo:
         resolution, container = request.resolution or "720p", request.format or "mp4"
-        if resolution not in side_by_side.RESOLUTIONS or container not in side_by_side.FORMATS:
-            raise RefusedError("validation_failed", "resolution is 480p, 720p or 1080p; format mp4 or webm")
+        layout = request.layout or "side_by_side"
+        if (
+            resolution not in side_by_side.RESOLUTIONS
+            or container not in side_by_side.FORMATS
+            or layout not in side_by_side.LAYOUTS
+        ):
+            raise RefusedError(
+                "validation_failed",
+                "resolution is 480p, 720p or 1080p; format mp4 or webm; layout side_by_side or interleaved",
+            )
         async with self._db.transaction() as conn:
             row = await comparison_videos.by_job(conn, tenant_id=request.tenant_id, job_id=request.job_id)
             if row is None:  # else a retried request: the video exists already
@@ -129,6 +137,7 @@ class RenderService(render_pb2_grpc.RenderServicer):
                     comparison_id=request.comparison_id,
                     resolution=resolution,
                     format=container,
+                    layout=layout,
                 )
                 requested = ComparisonVideoRequested(video_id=row.id, comparison_id=row.comparison_id)
                 await COMPARISON_VIDEO_EVENTS.emit(
@@ -153,6 +162,7 @@ class RenderService(render_pb2_grpc.RenderServicer):
             status=row.status,
             resolution=row.resolution,
             format=row.format,
+            layout=row.layout,
             duration_s=row.duration_s,
             error_code=row.error_code or "",
             error_message=row.error_message or "",

@@ -147,14 +147,18 @@ class SessionsService(render_pb2_grpc.SessionsServicer):
     async def RequestSessionExport(
         self, request: render_pb2.SessionExportRequest, context: grpc.aio.ServicerContext
     ) -> render_pb2.SessionExport:
-        kind, resolution, container = (
-            request.kind or "comparison",
-            request.resolution or "720p",
-            request.format or "mp4",
-        )
-        if kind not in KINDS or resolution not in side_by_side.RESOLUTIONS or container not in side_by_side.FORMATS:
+        kind, resolution = request.kind or "comparison", request.resolution or "720p"
+        container, layout = request.format or "mp4", request.layout or "side_by_side"
+        if (
+            kind not in KINDS
+            or resolution not in side_by_side.RESOLUTIONS
+            or container not in side_by_side.FORMATS
+            or layout not in side_by_side.LAYOUTS
+        ):
             raise RefusedError(
-                "validation_failed", "kind is solo or comparison; resolution 480p, 720p or 1080p; format mp4 or webm"
+                "validation_failed",
+                "kind is solo or comparison; resolution 480p, 720p or 1080p; format mp4 or webm; "
+                "layout side_by_side or interleaved",
             )
         async with self._db.transaction() as conn:
             earlier = await sessions.export_by_job(conn, tenant_id=request.tenant_id, job_id=request.job_id)
@@ -173,6 +177,7 @@ class SessionsService(render_pb2_grpc.SessionsServicer):
                 kind=kind,
                 resolution=resolution,
                 format=container,
+                layout=layout,
             )
             requested = SessionExportRequested(export_id=made.id, session_id=row.id)
             await SESSION_EXPORT_EVENTS.emit(
@@ -235,6 +240,7 @@ class SessionsService(render_pb2_grpc.SessionsServicer):
             kind=row.kind,
             resolution=row.resolution,
             format=row.format,
+            layout=row.layout,
             status=row.status,
             duration_s=row.duration_s,
             error_code=row.error_code or "",

@@ -25,6 +25,8 @@ class ComparisonVideoRow:
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+    # side_by_side or interleaved.
+    layout: str
 
     @property
     def finished(self) -> bool:
@@ -35,17 +37,18 @@ _COLUMNS = ", ".join(ComparisonVideoRow.__dataclass_fields__)
 
 
 async def create(
-    conn: Db, *, tenant_id: str, job_id: str, comparison_id: str, resolution: str, format: str
+    conn: Db, *, tenant_id: str, job_id: str, comparison_id: str, resolution: str, format: str, layout: str
 ) -> ComparisonVideoRow:
     row = await conn.fetchrow(
-        f"""INSERT INTO comparison_videos (tenant_id, id, job_id, comparison_id, status, resolution, format)
-            VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING {_COLUMNS}""",
+        f"""INSERT INTO comparison_videos (tenant_id, id, job_id, comparison_id, status, resolution, format, layout)
+            VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) RETURNING {_COLUMNS}""",
         tenant_id,
         "cv_" + uuid.uuid4().hex,
         job_id,
         comparison_id,
         resolution,
         format,
+        layout,
     )
     assert row is not None
     return ComparisonVideoRow(**dict(row))

@@ -48,6 +48,8 @@ class SessionExportRow:
     error_message: str | None
     created_at: datetime
     completed_at: datetime | None
+    # Comparison videos: side_by_side or interleaved.
+    layout: str
 
     @property
     def finished(self) -> bool:
@@ -129,11 +131,11 @@ async def add_recording(conn: Db, *, tenant_id: str, session_id: str, recording:
 
 
 async def create_export(
-    conn: Db, *, tenant_id: str, job_id: str, session_id: str, kind: str, resolution: str, format: str
+    conn: Db, *, tenant_id: str, job_id: str, session_id: str, kind: str, resolution: str, format: str, layout: str
 ) -> SessionExportRow:
     row = await conn.fetchrow(
-        f"""INSERT INTO session_exports (tenant_id, id, job_id, session_id, kind, resolution, format, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued') RETURNING {_EXPORT}""",
+        f"""INSERT INTO session_exports (tenant_id, id, job_id, session_id, kind, resolution, format, status, layout)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8) RETURNING {_EXPORT}""",
         tenant_id,
         "sx_" + uuid.uuid4().hex,
         job_id,
@@ -141,6 +143,7 @@ async def create_export(
         kind,
         resolution,
         format,
+        layout,
     )
     assert row is not None
     return SessionExportRow(**dict(row))

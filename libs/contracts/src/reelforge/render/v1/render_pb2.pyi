@@ -35,6 +35,7 @@ class ComparisonVideoRequest(_message.Message):
     COMPARISON_ID_FIELD_NUMBER: _builtins.int
     RESOLUTION_FIELD_NUMBER: _builtins.int
     FORMAT_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     job_id: _builtins.str
     comparison_id: _builtins.str
@@ -42,6 +43,10 @@ class ComparisonVideoRequest(_message.Message):
     """"480p", "720p" or "1080p" (the height)."""
     format: _builtins.str
     """"mp4" (h264) or "webm" (VP9)."""
+    layout: _builtins.str
+    """"side_by_side" (default) or "interleaved" (a second of the reference,
+    then the same second of the attempt, full frame).
+    """
     def __init__(
         self,
         *,
@@ -50,10 +55,11 @@ class ComparisonVideoRequest(_message.Message):
         comparison_id: _builtins.str = ...,
         resolution: _builtins.str = ...,
         format: _builtins.str = ...,
+        layout: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "format", b"format", "job_id", b"job_id", "resolution", b"resolution", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "format", b"format", "job_id", b"job_id", "layout", b"layout", "resolution", b"resolution", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -98,6 +104,7 @@ class ComparisonVideo(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     job_id: _builtins.str
     comparison_id: _builtins.str
@@ -109,6 +116,7 @@ class ComparisonVideo(_message.Message):
     video_url: _builtins.str
     error_code: _builtins.str
     error_message: _builtins.str
+    layout: _builtins.str
     @_builtins.property
     def urls_expire_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -131,10 +139,11 @@ class ComparisonVideo(_message.Message):
         error_message: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         completed_at: _timestamp_pb2.Timestamp | None = ...,
+        layout: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "created_at", b"created_at", "urls_expire_at", b"urls_expire_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "completed_at", b"completed_at", "created_at", b"created_at", "duration_s", b"duration_s", "error_code", b"error_code", "error_message", b"error_message", "format", b"format", "id", b"id", "job_id", b"job_id", "resolution", b"resolution", "status", b"status", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comparison_id", b"comparison_id", "completed_at", b"completed_at", "created_at", b"created_at", "duration_s", b"duration_s", "error_code", b"error_code", "error_message", b"error_message", "format", b"format", "id", b"id", "job_id", b"job_id", "layout", b"layout", "resolution", b"resolution", "status", b"status", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1603,6 +1612,7 @@ class SessionExportRequest(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     RESOLUTION_FIELD_NUMBER: _builtins.int
     FORMAT_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     job_id: _builtins.str
     session_id: _builtins.str
@@ -1612,6 +1622,8 @@ class SessionExportRequest(_message.Message):
     """"480p", "720p" or "1080p"."""
     format: _builtins.str
     """"mp4" or "webm"."""
+    layout: _builtins.str
+    """Comparison videos: "side_by_side" (default) or "interleaved"."""
     def __init__(
         self,
         *,
@@ -1621,10 +1633,11 @@ class SessionExportRequest(_message.Message):
         kind: _builtins.str = ...,
         resolution: _builtins.str = ...,
         format: _builtins.str = ...,
+        layout: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["format", b"format", "job_id", b"job_id", "kind", b"kind", "resolution", b"resolution", "session_id", b"session_id", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["format", b"format", "job_id", b"job_id", "kind", b"kind", "layout", b"layout", "resolution", b"resolution", "session_id", b"session_id", "tenant_id", b"tenant_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1670,6 +1683,7 @@ class SessionExport(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     COMPLETED_AT_FIELD_NUMBER: _builtins.int
+    LAYOUT_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     job_id: _builtins.str
     session_id: _builtins.str
@@ -1682,6 +1696,7 @@ class SessionExport(_message.Message):
     video_url: _builtins.str
     error_code: _builtins.str
     error_message: _builtins.str
+    layout: _builtins.str
     @_builtins.property
     def urls_expire_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1705,10 +1720,11 @@ class SessionExport(_message.Message):
         error_message: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         completed_at: _timestamp_pb2.Timestamp | None = ...,
+        layout: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "created_at", b"created_at", "urls_expire_at", b"urls_expire_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "created_at", b"created_at", "duration_s", b"duration_s", "error_code", b"error_code", "error_message", b"error_message", "format", b"format", "id", b"id", "job_id", b"job_id", "kind", b"kind", "resolution", b"resolution", "session_id", b"session_id", "status", b"status", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completed_at", b"completed_at", "created_at", b"created_at", "duration_s", b"duration_s", "error_code", b"error_code", "error_message", b"error_message", "format", b"format", "id", b"id", "job_id", b"job_id", "kind", b"kind", "layout", b"layout", "resolution", b"resolution", "session_id", b"session_id", "status", b"status", "urls_expire_at", b"urls_expire_at", "video_url", b"video_url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
