@@ -1,16 +1,14 @@
 """Making a comparison's video: the consumer of ``comparevideo.requested``
-(on the ``render-exports`` durable, beside the exports).
+(on ``render-exports``, see ``media_jobs``).
 
 The comparison (with its alignment path) and both subjects' landmarks come
 from the pose service; the two originals from S3; ``side_by_side`` draws and
 encodes; the video is stored under a key made of the video's id, so a rerun
-after a crash overwrites the same object. ``comparevideo.completed`` is
-committed with the row's new state and the inbox record, exactly once.
+after a crash overwrites the same object.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 from pathlib import Path
@@ -20,28 +18,22 @@ import grpc
 from reelforge.events.v1.render_pb2 import ComparisonVideoCompleted, ComparisonVideoRequested
 from reelforge.pose.v1 import pose_pb2
 from reelforge_common.bus import Event, Route
-from reelforge_common.db import Database, first_delivery
+from reelforge_common.db import Database
 from reelforge_common.db.connection import Connection
-from reelforge_common.ffmpeg_process import FFmpegError, ProgressCallback
+from reelforge_common.db.connection import Executor as Db
+from reelforge_common.ffmpeg_process import ProgressCallback
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
 from reelforge_render import side_by_side
 from reelforge_render.clients import Analyses
 from reelforge_render.config import RenderSettings
-from reelforge_render.exporting import EXPORTS_CONSUMER, MAX_DELIVER
+from reelforge_render.media_jobs import JobFailedError, MediaJob
 from reelforge_render.store import assets, comparison_videos
 from reelforge_render.store.comparison_videos import ComparisonVideoRow
 
 log = logging.getLogger(__name__)
 COMPARISON_VIDEO_EVENTS = JobEvents(producer="render", domain="comparevideo")
-_PROGRESS_EVERY_S = 1.0
-_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
-
-
-class ComparisonVideoFailedError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 
 
 def weakest(comparison: pose_pb2.Comparison) -> side_by_side.Weakest | None:
@@ -53,10 +45,14 @@ def weakest(comparison: pose_pb2.Comparison) -> side_by_side.Weakest | None:
     return side_by_side.Weakest(first.text, first.joint, first.attempt_start_s, first.attempt_end_s)
 
 
-class ComparisonVideos:
+class ComparisonVideos(MediaJob[ComparisonVideoRow, tuple[str, float]]):
+    events = COMPARISON_VIDEO_EVENTS
+    stage = "rendering"
+    gave_up_code = "comparison_video_failed"
+
     def __init__(self, settings: RenderSettings, db: Database, store: ObjectStore, analyses: Analyses) -> None:
+        super().__init__(db)
         self._settings = settings
-        self._db = db
         self._store = store
         self._analyses = analyses
 
@@ -64,32 +60,16 @@ class ComparisonVideos:
         return (Route("comparevideo.requested", ComparisonVideoRequested, self.on_requested),)
 
     async def on_requested(self, event: Event[ComparisonVideoRequested]) -> None:
-        row = await comparison_videos.get(self._db.pool, tenant_id=event.tenant_id, video_id=event.payload.video_id)
-        if row is None or row.finished:
-            return
+        await self.handle(event, event.payload.video_id)
+
+    async def load(self, conn: Db, tenant_id: str, row_id: str, *, lock: bool = False) -> ComparisonVideoRow | None:
+        return await comparison_videos.get(conn, tenant_id=tenant_id, video_id=row_id, lock=lock)
+
+    async def mark_running(self, row: ComparisonVideoRow) -> None:
         await comparison_videos.mark_running(self._db.pool, tenant_id=row.tenant_id, video_id=row.id)
-        try:
-            key, duration = await self._make(row)
-        except ComparisonVideoFailedError as exc:
-            await self._fail(row, event, exc.code, str(exc))
-            return
-        except Exception as exc:
-            if event.attempt < MAX_DELIVER:
-                raise
-            code = "render_failed" if isinstance(exc, FFmpegError) else "comparison_video_failed"
-            await self._fail(row, event, code, f"gave up after {event.attempt} attempts: {exc}")
-            return
-        await self._complete(row, event, key, duration)
 
-    async def _make(self, row: ComparisonVideoRow) -> tuple[str, float]:
-        announced = [0.0]
-
-        async def progress(fraction: float) -> None:
-            now = asyncio.get_running_loop().time()
-            if now - announced[0] >= _PROGRESS_EVERY_S:
-                announced[0] = now
-                await self._progress(row, "rendering", 0.05 + 0.9 * fraction)
-
+    async def make(self, row: ComparisonVideoRow) -> tuple[str, float]:
+        """The video stored; returns its key and duration."""
         with tempfile.TemporaryDirectory(dir=self._settings.work_dir, prefix="compare-") as folder:
             output = Path(folder) / f"video.{row.format}"
             duration = await self.render(
@@ -101,10 +81,10 @@ class ComparisonVideos:
                 folder=Path(folder),
                 output=output,
                 originals={},
-                on_progress=progress,
+                on_progress=self.reporter(row, 0.05, 0.9),
             )
             key = self._store.key(row.tenant_id, "comparisons", f"{row.id}.{row.format}")
-            await self._store.put_file(key, str(output), content_type=_CONTENT_TYPES[row.format])
+            await self._store.put_file(key, str(output), content_type=CONTENT_TYPES[row.format])
         return key, duration
 
     async def render(
@@ -127,18 +107,16 @@ class ComparisonVideos:
             comparison = await self._analyses.comparison(tenant_id=tenant_id, comparison_id=comparison_id)
         except grpc.aio.AioRpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
-                raise ComparisonVideoFailedError("not_found", f"no comparison {comparison_id}") from None
+                raise JobFailedError("not_found", f"no comparison {comparison_id}") from None
             raise
         if comparison.status != "completed":
-            raise ComparisonVideoFailedError(
-                "comparison_not_ready", f"comparison {comparison_id} is {comparison.status}"
-            )
+            raise JobFailedError("comparison_not_ready", f"comparison {comparison_id} is {comparison.status}")
         sides = []
         for label, asset_id in (("reference", comparison.reference_asset_id), ("attempt", comparison.attempt_asset_id)):
             if asset_id not in originals:
                 asset = await assets.asset(self._db.pool, tenant_id=tenant_id, asset_id=asset_id)
                 if asset is None or asset.status != "ready":
-                    raise ComparisonVideoFailedError("asset_not_ready", f"asset {asset_id} is gone or not ready")
+                    raise JobFailedError("asset_not_ready", f"asset {asset_id} is gone or not ready")
                 originals[asset_id] = folder / f"{asset_id}.original"
                 await self._store.download(asset.original_key, str(originals[asset_id]))
             landmarks = await self._analyses.landmarks(tenant_id=tenant_id, asset_id=asset_id)
@@ -158,53 +136,17 @@ class ComparisonVideos:
             on_progress=on_progress,
         )
 
-    async def _progress(self, row: ComparisonVideoRow, stage: str, fraction: float) -> None:
-        async with self._db.transaction() as conn:
-            await COMPARISON_VIDEO_EVENTS.progress(
-                conn, tenant_id=row.tenant_id, job_id=row.job_id, resource_id=row.id, stage=stage, fraction=fraction
-            )
-
-    async def _complete(
-        self, row: ComparisonVideoRow, event: Event[ComparisonVideoRequested], key: str, duration: float
-    ) -> None:
-        completed = ComparisonVideoCompleted(
+    async def record_completion(
+        self, conn: Connection, row: ComparisonVideoRow, made: tuple[str, float]
+    ) -> ComparisonVideoCompleted:
+        key, duration = made
+        await comparison_videos.mark_completed(
+            conn, tenant_id=row.tenant_id, video_id=row.id, output_key=key, duration_s=duration
+        )
+        log.info("comparison video completed", extra={"video_id": row.id, "duration_s": round(duration, 2)})
+        return ComparisonVideoCompleted(
             video_id=row.id, comparison_id=row.comparison_id, video_key=key, duration_s=duration
         )
-        async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=EXPORTS_CONSUMER, event_id=event.event_id):
-                return
-            current = await comparison_videos.get(conn, tenant_id=row.tenant_id, video_id=row.id, lock=True)
-            if current is None or current.finished:
-                return
-            await comparison_videos.mark_completed(
-                conn, tenant_id=row.tenant_id, video_id=row.id, output_key=key, duration_s=duration
-            )
-            await COMPARISON_VIDEO_EVENTS.emit(
-                conn, "completed", completed, tenant_id=row.tenant_id, job_id=row.job_id, causation_id=event.event_id
-            )
-        log.info("comparison video completed", extra={"video_id": row.id, "duration_s": round(duration, 2)})
 
-    async def _fail(
-        self, row: ComparisonVideoRow, event: Event[ComparisonVideoRequested], code: str, message: str
-    ) -> None:
-        async def record(conn: Connection) -> bool:
-            current = await comparison_videos.get(conn, tenant_id=row.tenant_id, video_id=row.id, lock=True)
-            if current is None or current.finished:
-                return False
-            await comparison_videos.mark_failed(
-                conn, tenant_id=row.tenant_id, video_id=row.id, code=code, message=message
-            )
-            return True
-
-        await COMPARISON_VIDEO_EVENTS.fail_once(
-            self._db,
-            consumer=EXPORTS_CONSUMER,
-            event_id=event.event_id,
-            record=record,
-            tenant_id=row.tenant_id,
-            job_id=row.job_id,
-            resource_id=row.id,
-            code=code,
-            message=message,
-            stage="rendering",
-        )
+    async def record_failure(self, conn: Connection, row: ComparisonVideoRow, code: str, message: str) -> None:
+        await comparison_videos.mark_failed(conn, tenant_id=row.tenant_id, video_id=row.id, code=code, message=message)

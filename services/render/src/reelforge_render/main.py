@@ -7,11 +7,11 @@ from importlib.resources import files
 from reelforge_common.asset_upload import AssetUploader
 from reelforge_common.bus import Subscription
 from reelforge_common.runner import Components, Resources, ServiceDefinition, main
-from reelforge_render import exporting
+from reelforge_render import media_jobs
 from reelforge_render.clients import Analyses
 from reelforge_render.comparison_rendering import ComparisonVideos
 from reelforge_render.config import RenderSettings
-from reelforge_render.exporting import EXPORTS_CONSUMER, Exporter
+from reelforge_render.exporting import Exporter
 from reelforge_render.frames import FrameExtractor
 from reelforge_render.grpc_api import projects, render, sessions
 from reelforge_render.mixing import Mixer
@@ -48,12 +48,12 @@ async def build(resources: Resources[RenderSettings]) -> Components:
     session_exporter = SessionExporter(settings, db, object_store, comparisons)
     session_service = sessions.SessionsService(db, object_store, analyses, url_expiry_s=settings.url_expiry_s)
     exports = Subscription(
-        durable=EXPORTS_CONSUMER,
+        durable=media_jobs.CONSUMER,
         routes=(*exporter.routes(), *comparisons.routes(), *mixer.routes(), *session_exporter.routes()),
         concurrency=settings.render_concurrency,
         max_ack_pending=settings.render_concurrency * 4,
         ack_wait_s=settings.job_ack_wait_s,
-        max_deliver=exporting.MAX_DELIVER,
+        max_deliver=media_jobs.MAX_DELIVER,
     )
     return Components(
         subscriptions=[prerequisites.subscription(), work, exports],

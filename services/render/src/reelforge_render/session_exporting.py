@@ -1,50 +1,51 @@
 """Making a practice session's video: the consumer of
-``sessionexport.requested`` (on the ``render-exports`` durable).
+``sessionexport.requested`` (on ``render-exports``, see ``media_jobs``).
 
 - ``solo``: the recordings one after another (``sequence``, cuts), each
   fitted to the first recording's shape.
-- ``comparison``: each recording beside its span of the reference, aligned,
-  skeletons and text drawn (``side_by_side``, as a comparison video), the
+- ``comparison``: each recording beside (or interleaved with) its span of the
+  reference, aligned, skeletons and text drawn, as a comparison video; the
   parts then joined by a stream copy.
 
-The video is stored under a key made of the export's id; ``sessionexport.completed``
-is committed with the row's new state and the inbox record, exactly once.
+The video is stored under a key made of the export's id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tempfile
 from pathlib import Path
 
 from reelforge.events.v1.render_pb2 import SessionExportCompleted, SessionExportRequested
 from reelforge_common.bus import Event, Route
-from reelforge_common.db import Database, first_delivery
+from reelforge_common.db import Database
 from reelforge_common.db.connection import Connection
-from reelforge_common.ffmpeg_process import FFmpegError, ProgressCallback, run_ffmpeg
+from reelforge_common.db.connection import Executor as Db
+from reelforge_common.ffmpeg_process import run_ffmpeg
 from reelforge_common.job_events import JobEvents
 from reelforge_common.storage import ObjectStore
 from reelforge_render import sequence, side_by_side
-from reelforge_render.comparison_rendering import ComparisonVideoFailedError, ComparisonVideos
+from reelforge_render.comparison_rendering import CONTENT_TYPES, ComparisonVideos
 from reelforge_render.config import RenderSettings
-from reelforge_render.exporting import EXPORTS_CONSUMER, MAX_DELIVER
+from reelforge_render.media_jobs import JobFailedError, MediaJob
 from reelforge_render.store import assets, sessions
 from reelforge_render.store.sessions import SessionExportRow
 
 log = logging.getLogger(__name__)
 SESSION_EXPORT_EVENTS = JobEvents(producer="render", domain="sessionexport")
 KINDS = ("solo", "comparison")
-_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
-_PROGRESS_EVERY_S = 1.0
 
 
-class SessionExporter:
+class SessionExporter(MediaJob[SessionExportRow, tuple[str, float]]):
+    events = SESSION_EXPORT_EVENTS
+    stage = "rendering"
+    gave_up_code = "session_export_failed"
+
     def __init__(
         self, settings: RenderSettings, db: Database, store: ObjectStore, comparisons: ComparisonVideos
     ) -> None:
+        super().__init__(db)
         self._settings = settings
-        self._db = db
         self._store = store
         self._comparisons = comparisons
 
@@ -52,29 +53,24 @@ class SessionExporter:
         return (Route("sessionexport.requested", SessionExportRequested, self.on_requested),)
 
     async def on_requested(self, event: Event[SessionExportRequested]) -> None:
-        row = await sessions.get_export(self._db.pool, tenant_id=event.tenant_id, export_id=event.payload.export_id)
-        if row is None or row.finished:
-            return
+        await self.handle(event, event.payload.export_id)
+
+    async def load(self, conn: Db, tenant_id: str, row_id: str, *, lock: bool = False) -> SessionExportRow | None:
+        return await sessions.get_export(conn, tenant_id=tenant_id, export_id=row_id, lock=lock)
+
+    async def mark_running(self, row: SessionExportRow) -> None:
         await sessions.mark_export(self._db.pool, tenant_id=row.tenant_id, export_id=row.id, status="running")
-        try:
-            with tempfile.TemporaryDirectory(dir=self._settings.work_dir, prefix="session-") as folder:
-                output = Path(folder) / f"session.{row.format}"
-                if row.kind == "solo":
-                    duration = await self._solo(row, Path(folder), output)
-                else:
-                    duration = await self._comparison(row, Path(folder), output)
-                key = self._store.key(row.tenant_id, "sessions", f"{row.id}.{row.format}")
-                await self._store.put_file(key, str(output), content_type=_CONTENT_TYPES[row.format])
-        except ComparisonVideoFailedError as exc:
-            await self._fail(row, event, exc.code, str(exc))
-            return
-        except Exception as exc:
-            if event.attempt < MAX_DELIVER:
-                raise
-            code = "render_failed" if isinstance(exc, FFmpegError) else "session_export_failed"
-            await self._fail(row, event, code, f"gave up after {event.attempt} attempts: {exc}")
-            return
-        await self._complete(row, event, key, duration)
+
+    async def make(self, row: SessionExportRow) -> tuple[str, float]:
+        with tempfile.TemporaryDirectory(dir=self._settings.work_dir, prefix="session-") as folder:
+            output = Path(folder) / f"session.{row.format}"
+            if row.kind == "solo":
+                duration = await self._solo(row, Path(folder), output)
+            else:
+                duration = await self._comparison(row, Path(folder), output)
+            key = self._store.key(row.tenant_id, "sessions", f"{row.id}.{row.format}")
+            await self._store.put_file(key, str(output), content_type=CONTENT_TYPES[row.format])
+        return key, duration
 
     async def _solo(self, row: SessionExportRow, folder: Path, output: Path) -> float:
         pieces, shape = [], None
@@ -83,7 +79,7 @@ class SessionExporter:
         ):
             asset = await assets.asset(self._db.pool, tenant_id=row.tenant_id, asset_id=recording.asset_id)
             if asset is None or asset.status != "ready":
-                raise ComparisonVideoFailedError("asset_not_ready", f"asset {recording.asset_id} is gone")
+                raise JobFailedError("asset_not_ready", f"asset {recording.asset_id} is gone")
             path = folder / f"{index}.original"
             await self._store.download(asset.original_key, str(path))
             pieces.append(sequence.Piece(path, 0.0, recording.duration_s, bool(asset.audio_key)))
@@ -105,7 +101,8 @@ class SessionExporter:
             speed_preset=self._settings.encoder_preset,
         )
         duration = sum(piece.duration_s for piece in pieces)
-        await run_ffmpeg(command, timeout_s=300 + 20 * duration, duration_s=duration, on_progress=self._reporter(row))
+        progress = self.reporter(row, 0.0, 0.95)
+        await run_ffmpeg(command, timeout_s=300 + 20 * duration, duration_s=duration, on_progress=progress)
         return duration
 
     async def _comparison(self, row: SessionExportRow, folder: Path, output: Path) -> float:
@@ -126,7 +123,7 @@ class SessionExporter:
                 originals=originals,
             )
             parts.append(part)
-            await self._progress(row, 0.9 * (index + 1) / len(made))
+            await self.announce(row, 0.9 * (index + 1) / len(made))
         listing = folder / "parts.txt"
         listing.write_text("".join(f"file '{part.name}'\n" for part in parts), encoding="utf-8")
         # Our own parts, all encoded alike: the concat demuxer joins them without re-encoding.
@@ -135,63 +132,17 @@ class SessionExporter:
         await run_ffmpeg(joined, timeout_s=120)
         return duration
 
-    def _reporter(self, row: SessionExportRow) -> ProgressCallback:
-        announced = [0.0]
-
-        async def progress(fraction: float) -> None:
-            now = asyncio.get_running_loop().time()
-            if now - announced[0] >= _PROGRESS_EVERY_S:
-                announced[0] = now
-                await self._progress(row, 0.95 * fraction)
-
-        return progress
-
-    async def _progress(self, row: SessionExportRow, fraction: float) -> None:
-        async with self._db.transaction() as conn:
-            await SESSION_EXPORT_EVENTS.progress(
-                conn, tenant_id=row.tenant_id, job_id=row.job_id, resource_id=row.id, stage="rendering",
-                fraction=fraction,
-            )  # fmt: skip
-
-    async def _complete(
-        self, row: SessionExportRow, event: Event[SessionExportRequested], key: str, duration: float
-    ) -> None:
-        completed = SessionExportCompleted(
-            export_id=row.id, session_id=row.session_id, video_key=key, duration_s=duration
+    async def record_completion(
+        self, conn: Connection, row: SessionExportRow, made: tuple[str, float]
+    ) -> SessionExportCompleted:
+        key, duration = made
+        await sessions.mark_export(
+            conn, tenant_id=row.tenant_id, export_id=row.id, status="completed", output_key=key, duration_s=duration
         )
-        async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=EXPORTS_CONSUMER, event_id=event.event_id):
-                return
-            current = await sessions.get_export(conn, tenant_id=row.tenant_id, export_id=row.id, lock=True)
-            if current is None or current.finished:
-                return
-            await sessions.mark_export(
-                conn, tenant_id=row.tenant_id, export_id=row.id, status="completed", output_key=key, duration_s=duration
-            )
-            await SESSION_EXPORT_EVENTS.emit(
-                conn, "completed", completed, tenant_id=row.tenant_id, job_id=row.job_id, causation_id=event.event_id
-            )
         log.info("session export completed", extra={"export_id": row.id, "kind": row.kind})
+        return SessionExportCompleted(export_id=row.id, session_id=row.session_id, video_key=key, duration_s=duration)
 
-    async def _fail(self, row: SessionExportRow, event: Event[SessionExportRequested], code: str, message: str) -> None:
-        async def record(conn: Connection) -> bool:
-            current = await sessions.get_export(conn, tenant_id=row.tenant_id, export_id=row.id, lock=True)
-            if current is None or current.finished:
-                return False
-            await sessions.mark_export(
-                conn, tenant_id=row.tenant_id, export_id=row.id, status="failed", code=code, message=message
-            )
-            return True
-
-        await SESSION_EXPORT_EVENTS.fail_once(
-            self._db,
-            consumer=EXPORTS_CONSUMER,
-            event_id=event.event_id,
-            record=record,
-            tenant_id=row.tenant_id,
-            job_id=row.job_id,
-            resource_id=row.id,
-            code=code,
-            message=message,
-            stage="rendering",
+    async def record_failure(self, conn: Connection, row: SessionExportRow, code: str, message: str) -> None:
+        await sessions.mark_export(
+            conn, tenant_id=row.tenant_id, export_id=row.id, status="failed", code=code, message=message
         )

@@ -3,8 +3,9 @@ sequences of clips from the tenant's videos, joined into one video."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Group, RenderableType
@@ -14,8 +15,9 @@ from reelforge_cli.commands.pose import follow
 from reelforge_cli.commands.upload import ASSET_TIMEOUT_S, ready_asset_id
 from reelforge_cli.errors import UsageError
 from reelforge_cli.output import JsonFlag, session
-from reelforge_sdk import Export, Project
+from reelforge_sdk import Export, Page, Project
 
+T = TypeVar("T")
 app = typer.Typer(help="Projects: ordered, trimmed clips to export as one video.", no_args_is_help=True)
 exports = typer.Typer(help="A project's exports: show, cancel, run again.", no_args_is_help=True)
 
@@ -23,6 +25,16 @@ ProjectId = Annotated[str, typer.Argument(help="The project's id (prj_...).", sh
 ItemId = Annotated[str, typer.Argument(help="The clip's id in the project (itm_...).", show_default=False)]
 ExportId = Annotated[str, typer.Argument(help="The export's id (exp_...).", show_default=False)]
 TRANSITIONS = ("cut", "crossfade", "fade_to_black")
+
+
+def _pages(fetch: Callable[[str | None], Page[T]], cursor: str | None, every: bool) -> tuple[list[T], str | None]:
+    """The page at ``cursor``, or (``every``) it and all after it; and the cursor after them."""
+    page = fetch(cursor)
+    found, after = list(page.items), page.next_cursor
+    while every and after:
+        page = fetch(after)
+        found, after = found + list(page.items), page.next_cursor
+    return found, after
 
 
 def _project_view(project: Project) -> RenderableType:
@@ -73,11 +85,7 @@ def list_projects(
 ) -> None:
     """The tenant's projects, newest first."""
     with session(ctx, json_output) as s:
-        page = s.client.list_projects(limit=limit, cursor=cursor)
-        found, next_cursor = list(page.items), page.next_cursor
-        while all_pages and next_cursor:
-            page = s.client.list_projects(limit=limit, cursor=next_cursor)
-            found, next_cursor = found + list(page.items), page.next_cursor
+        found, next_cursor = _pages(lambda at: s.client.list_projects(limit=limit, cursor=at), cursor, all_pages)
         table = render.new_table("id", "name", "created")
         for project in found:
             table.add_row(project.id, project.name, project.created_at.isoformat(timespec="seconds"))
@@ -182,11 +190,9 @@ def history(
 ) -> None:
     """The project's exports, newest first."""
     with session(ctx, json_output) as s:
-        page = s.client.list_exports(project_id, limit=limit, cursor=cursor)
-        found, next_cursor = list(page.items), page.next_cursor
-        while all_pages and next_cursor:
-            page = s.client.list_exports(project_id, limit=limit, cursor=next_cursor)
-            found, next_cursor = found + list(page.items), page.next_cursor
+        found, next_cursor = _pages(
+            lambda at: s.client.list_exports(project_id, limit=limit, cursor=at), cursor, all_pages
+        )
         table = render.new_table("export", "status", "seconds", "size")
         for made in found:
             table.add_row(made.id, made.status, f"{made.duration:.2f}", str(made.size_bytes or "-"))
