@@ -177,6 +177,31 @@ async def test_captions_a_prompt_and_reused_analyses(platform: Platform, tmp_pat
     assert about["clips"][0]["start_s"] != plain["clips"][0]["start_s"], "the prompt changed nothing"
     assert any(reason["feature"] == "prompt" for reason in about["clips"][0]["reasons"])
 
+    # Rendered clips go into a project like assets: the plain clip's first 3 s, then the prompt's clip.
+    project = (await platform.api.post("/v1/projects", json={"name": "reel"}, headers=auth)).json()
+    for body in (
+        {"clip": {"clip_job_id": plain["id"], "index": 0}, "trim_out": 3},
+        {"clip": {"clip_job_id": about["id"], "index": 0}},
+    ):
+        added = await platform.api.post(f"/v1/projects/{project['id']}/items", json=body, headers=auth)
+        assert added.status_code == 201, added.text
+    items = added.json()["items"]
+    assert [item["clip"]["clip_job_id"] for item in items] == [plain["id"], about["id"]]
+    assert items[1]["duration"] == pytest.approx(about["clips"][0]["duration_s"], abs=0.01)
+    missing = {"clip": {"clip_job_id": plain["id"], "index": 5}}
+    refused = await platform.api.post(f"/v1/projects/{project['id']}/items", json=missing, headers=auth)
+    assert (refused.status_code, refused.json()["code"]) == (404, "not_found")
+    export = (
+        await platform.api.post(
+            f"/v1/projects/{project['id']}/exports", json={"resolution": "720p", "aspect": "9:16"}, headers=auth
+        )
+    ).json()
+    job = await finished(platform, auth, export)
+    assert job["status"] == "succeeded", job
+    made = (await platform.api.get(f"/v1/exports/{job['resource_id']}", headers=auth)).json()
+    video = await download(made["video_url"], tmp_path / "reel.mp4")
+    assert float(probe(video)["format"]["duration"]) == pytest.approx(3 + items[1]["duration"], abs=0.05)
+
 
 async def test_a_job_whose_asset_fails_ingest_fails_with_the_reason(platform: Platform, tmp_path: Path) -> None:
     _tenant, auth = await platform.tenant("acme")

@@ -527,16 +527,22 @@ class AsyncClient:
     async def add_to_project(
         self,
         project_id: str,
-        asset_id: str,
+        asset_id: str | None = None,
         *,
+        clip: tuple[str, int] | None = None,
         trim_in: float = 0.0,
         trim_out: float | None = None,
         position: int | None = None,
         idempotency_key: str | None = None,
     ) -> Project:
         """Add ``trim_in``-``trim_out`` seconds (None: to the end) of a ready
-        video asset as a clip, at ``position`` (None: at the end)."""
-        body = {"asset_id": asset_id, "trim_in": trim_in, "trim_out": trim_out, "position": position}
+        video asset, or of a clip a clip job rendered (``clip``: its id and
+        the clip's index), as the project's clip at ``position`` (None: at the end)."""
+        body: JSON = {"trim_in": trim_in, "trim_out": trim_out, "position": position}
+        if clip is not None:
+            body["clip"] = {"clip_job_id": clip[0], "index": clip[1]}
+        else:
+            body["asset_id"] = asset_id
         return await self._send(endpoints.add_project_item(project_id, body, idempotency_key))
 
     async def update_project_item(

@@ -20,6 +20,8 @@ class ProjectItem:
     trim_in: float
     trim_out: float
     duration: float
+    # The rendered clip it is cut from (clip job id, index); None: the asset itself.
+    clip: tuple[str, int] | None = None
 
     @classmethod
     def from_json(cls, data: JSON) -> ProjectItem:
@@ -30,6 +32,7 @@ class ProjectItem:
             trim_in=float(data["trim_in"]),
             trim_out=float(data["trim_out"]),
             duration=float(data["duration"]),
+            clip=(data["clip"]["clip_job_id"], int(data["clip"]["index"])) if data.get("clip") else None,
         )
 
 

@@ -58,6 +58,7 @@ CODES: dict[str, tuple[int, str]] = {
     # Clip jobs.
     "asset_failed": (409, "The asset failed to ingest; see its error"),
     # Projects and exports.
+    "clip_job_not_ready": (409, "The clip job has not completed; its clips cannot be used yet"),
     "export_finished": (409, "The export has already completed, failed or been cancelled"),
     # Generations and characters.
     "provider_not_configured": (422, "This deployment offers no such provider (see /v1/providers)"),

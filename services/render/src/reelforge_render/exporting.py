@@ -102,15 +102,16 @@ class Exporter(MediaJob[ExportRow, tuple[str, int]]):
         pieces: list[sequence.Piece] = []
         local: dict[str, tuple[Path, bool]] = {}
         for item in row.items:
-            asset_id = item["asset_id"]
-            if asset_id not in local:
+            asset_id, clip_key = item["asset_id"], item.get("video_key", "")
+            if (clip_key or asset_id) not in local:
                 asset = await assets.asset(self._db.pool, tenant_id=row.tenant_id, asset_id=asset_id)
                 if asset is None or asset.status != "ready":
                     raise JobFailedError("asset_not_ready", f"asset {asset_id} is gone or not ready")
                 path = folder / f"{len(local)}.original"
-                await self._store.download(asset.original_key, str(path))
-                local[asset_id] = (path, bool(asset.audio_key))
-            path, has_audio = local[asset_id]
+                # A rendered clip is render's own file; it has sound when its asset has.
+                await self._store.download(clip_key or asset.original_key, str(path))
+                local[clip_key or asset_id] = (path, bool(asset.audio_key))
+            path, has_audio = local[clip_key or asset_id]
             duration = item["trim_out_s"] - item["trim_in_s"]
             pieces.append(sequence.Piece(path, item["trim_in_s"], duration, has_audio))
         return pieces

@@ -121,7 +121,15 @@ def delete(ctx: typer.Context, project_id: ProjectId, json_output: JsonFlag = Fa
 def add(
     ctx: typer.Context,
     project_id: ProjectId,
-    source: Annotated[str, typer.Argument(metavar="FILE|ASSET_ID", help="A video file (uploaded) or video asset.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE|ASSET_ID|CLIP_JOB_ID", help="A video file (uploaded), a video asset, or a clip job."
+        ),
+    ],
+    clip: Annotated[
+        int | None, typer.Option(min=1, help="With a clip job: which of its clips (1 is the first).")
+    ] = None,
     trim_in: Annotated[float, typer.Option("--in", min=0, help="Seconds into the video where the clip starts.")] = 0,
     trim_out: Annotated[
         float | None, typer.Option("--out", min=0, help="Where it ends (default: the video's end).")
@@ -129,10 +137,18 @@ def add(
     position: Annotated[int | None, typer.Option("--at", min=0, help="Insert here (0: first; default: last).")] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Add a video (or part of it) as the project's next clip."""
+    """Add a video, or a clip a clip job rendered (--clip N), or part of it,
+    as the project's next clip."""
     with session(ctx, json_output) as s:
-        asset_id = ready_asset_id(s, source, timeout=ASSET_TIMEOUT_S)
-        project = s.client.add_to_project(project_id, asset_id, trim_in=trim_in, trim_out=trim_out, position=position)
+        if clip is not None:
+            project = s.client.add_to_project(
+                project_id, clip=(source, clip - 1), trim_in=trim_in, trim_out=trim_out, position=position
+            )
+        else:
+            asset_id = ready_asset_id(s, source, timeout=ASSET_TIMEOUT_S)
+            project = s.client.add_to_project(
+                project_id, asset_id, trim_in=trim_in, trim_out=trim_out, position=position
+            )
         s.out.result(project.raw, lambda: _project_view(project))
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from reelforge.render.v1 import render_pb2
 from reelforge_common.proto_time import datetime_of
@@ -29,11 +29,30 @@ class ProjectUpdate(BaseModel):
     name: str = _NAME
 
 
+class RenderedClip(BaseModel):
+    clip_job_id: str = Field(min_length=1, max_length=100)
+    index: int = Field(ge=0, description="The clip's `index` in the clip job")
+
+
 class ItemCreate(BaseModel):
-    asset_id: str = Field(min_length=1, max_length=100, description="A ready video asset of the tenant")
-    trim_in: float = Field(default=0.0, ge=0, description="Seconds into the asset where the clip starts")
-    trim_out: float | None = Field(default=None, gt=0, description="Where it ends; omit for the asset's end")
+    asset_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="A ready video asset of the tenant (an upload, a generated video)",
+    )
+    clip: RenderedClip | None = Field(
+        default=None, description="Instead of an asset: a clip a completed clip job rendered"
+    )
+    trim_in: float = Field(default=0.0, ge=0, description="Seconds into the asset (or clip) where this clip starts")
+    trim_out: float | None = Field(default=None, gt=0, description="Where it ends; omit for the end")
     position: int | None = Field(default=None, ge=0, description="Where to insert (0: first); omit to append")
+
+    @model_validator(mode="after")
+    def one_source(self) -> Self:
+        if (self.asset_id is None) == (self.clip is None):
+            raise ValueError("give asset_id or clip")
+        return self
 
 
 class ItemUpdate(BaseModel):
@@ -49,6 +68,7 @@ class ProjectItem(BaseModel):
     trim_in: float
     trim_out: float
     duration: float = Field(description="Seconds the clip lasts in the sequence, before transitions")
+    clip: RenderedClip | None = Field(description="The rendered clip it is cut from; null: the asset itself")
 
     @classmethod
     def from_message(cls, item: render_pb2.ProjectItem) -> ProjectItem:
@@ -59,6 +79,7 @@ class ProjectItem(BaseModel):
             trim_in=item.trim_in_s,
             trim_out=item.trim_out_s,
             duration=item.duration_s,
+            clip=RenderedClip(clip_job_id=item.clip_job_id, index=item.clip_index) if item.clip_job_id else None,
         )
 
 

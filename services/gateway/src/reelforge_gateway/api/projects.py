@@ -63,11 +63,14 @@ async def delete_project(project_id: str, caller: Writer, clients: Clients) -> N
 @router.post(
     "/v1/projects/{project_id}/items",
     status_code=status.HTTP_201_CREATED,
-    responses=documented("not_found", "validation_failed", "asset_not_ready", "asset_failed", "no_video"),
+    responses=documented(
+        "not_found", "validation_failed", "asset_not_ready", "asset_failed", "no_video", "clip_job_not_ready"
+    ),
 )
 async def add_item(project_id: str, body: ItemCreate, caller: Writer, clients: Clients) -> Project:
-    """Add a ready video asset (an upload, a generated video) as a clip,
-    trimmed to `trim_in`-`trim_out`, at the end or at `position`."""
+    """Add a ready video asset (an upload, a generated video) or a clip a
+    completed clip job rendered (`clip`), trimmed to `trim_in`-`trim_out`, at
+    the end or at `position`."""
     return await operations.add_item(clients, tenant_id=caller.tenant_id, project_id=project_id, body=body)
 
 

@@ -74,14 +74,15 @@ async def video_asset(clients: InternalClients, *, tenant_id: str, asset_id: str
 
 
 async def add_item(clients: InternalClients, *, tenant_id: str, project_id: str, body: ItemCreate) -> Project:
-    await video_asset(clients, tenant_id=tenant_id, asset_id=body.asset_id)
     request = render_pb2.AddItemRequest(
-        tenant_id=tenant_id,
-        project_id=project_id,
-        asset_id=body.asset_id,
-        trim_in_s=body.trim_in,
-        trim_out_s=body.trim_out or 0.0,
+        tenant_id=tenant_id, project_id=project_id, trim_in_s=body.trim_in, trim_out_s=body.trim_out or 0.0
     )
+    if body.clip is not None:  # render knows its clip jobs, and another tenant's is not found
+        request.clip_job_id, request.clip_index = body.clip.clip_job_id, body.clip.index
+    else:
+        assert body.asset_id is not None
+        await video_asset(clients, tenant_id=tenant_id, asset_id=body.asset_id)
+        request.asset_id = body.asset_id
     if body.position is not None:
         request.position = body.position
     projects = clients.projects

@@ -3,7 +3,7 @@ projects, their items, and their exports."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import grpc
@@ -13,6 +13,7 @@ from reelforge.events.v1.render_pb2 import ExportRequested, MixRequested
 from reelforge.render.v1 import render_pb2, render_pb2_grpc
 from reelforge_common.db import Database
 from reelforge_common.db.connection import Connection
+from reelforge_common.db.connection import Executor as Db
 from reelforge_common.grpc_server import RefusedError, refusing
 from reelforge_common.pagination import after_cursor, encode_cursor, page_size
 from reelforge_common.proto_time import timestamp
@@ -23,7 +24,7 @@ from reelforge_render.exporting import EXPORT_EVENTS
 from reelforge_render.grpc_api.render import ANNOUNCEMENT_WAIT_S
 from reelforge_render.mixing import MIX_EVENTS
 from reelforge_render.sequence import length, problems
-from reelforge_render.store import assets, exports, mixes, projects
+from reelforge_render.store import assets, clip_jobs, exports, mixes, projects
 from reelforge_render.store.assets import AssetRow
 from reelforge_render.store.exports import ExportRow
 from reelforge_render.store.mixes import MixRow
@@ -54,6 +55,8 @@ def _item(item: ItemRow) -> render_pb2.ProjectItem:
         trim_in_s=item.trim_in_s,
         trim_out_s=item.trim_out_s,
         duration_s=item.duration_s,
+        clip_job_id=item.clip_job_id,
+        clip_index=item.clip_index,
     )
 
 
@@ -115,17 +118,25 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
     async def AddItem(
         self, request: render_pb2.AddItemRequest, context: grpc.aio.ServicerContext
     ) -> render_pb2.Project:
-        announced = await assets.announced(
-            self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id, wait_s=ANNOUNCEMENT_WAIT_S
-        )
+        if request.clip_job_id:
+            source = await self._rendered_clip(
+                self._db.pool, request.tenant_id, request.clip_job_id, request.clip_index
+            )
+        else:
+            announced = await assets.announced(
+                self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id, wait_s=ANNOUNCEMENT_WAIT_S
+            )
+            source = Source(request.asset_id, _video_duration(announced, request.asset_id))
         async with self._db.transaction() as conn:
             row = await self._project(conn, request.tenant_id, request.project_id, lock=True)
             items = await projects.items(conn, tenant_id=row.tenant_id, project_id=row.id)
             if len(items) >= MAX_ITEMS:
                 raise RefusedError("validation_failed", f"a project holds at most {MAX_ITEMS} clips")
-            duration = _video_duration(announced, request.asset_id)
-            trim_out = _trim(request.trim_in_s, request.trim_out_s, duration)
-            item = ItemRow(projects.new_item_id(), 0, request.asset_id, request.trim_in_s, trim_out)
+            trim_out = _trim(request.trim_in_s, request.trim_out_s, source.duration_s)
+            item = ItemRow(
+                projects.new_item_id(), 0, source.asset_id, request.trim_in_s, trim_out,
+                request.clip_job_id, request.clip_index if request.clip_job_id else 0,
+            )  # fmt: skip
             at = min(request.position, len(items)) if request.HasField("position") else len(items)
             items.insert(at, item)
             await projects.store_items(conn, tenant_id=row.tenant_id, project_id=row.id, ordered=items)
@@ -141,11 +152,10 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
             index = _index(items, request.item_id)
             item = items.pop(index)
             if request.HasField("trim_in_s") or request.HasField("trim_out_s"):
-                found = await assets.asset(conn, tenant_id=request.tenant_id, asset_id=item.asset_id)
-                duration = _video_duration(found, item.asset_id)
+                duration = (await self._item_source(conn, request.tenant_id, item)).duration_s
                 trim_in = request.trim_in_s if request.HasField("trim_in_s") else item.trim_in_s
                 trim_out = request.trim_out_s if request.HasField("trim_out_s") else item.trim_out_s
-                item = ItemRow(item.id, 0, item.asset_id, trim_in, _trim(trim_in, trim_out, duration))
+                item = replace(item, trim_in_s=trim_in, trim_out_s=_trim(trim_in, trim_out, duration))
             items.insert(min(request.position, len(items)) if request.HasField("position") else index, item)
             await projects.store_items(conn, tenant_id=row.tenant_id, project_id=row.id, ordered=items)
             return await self._current(conn, row)
@@ -159,7 +169,7 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
                 raise RefusedError("validation_failed", f"a project holds at most {MAX_ITEMS} clips")
             index = _index(items, request.item_id)
             original = items[index]
-            copy = ItemRow(projects.new_item_id(), 0, original.asset_id, original.trim_in_s, original.trim_out_s)
+            copy = replace(original, id=projects.new_item_id())
             items.insert(index + 1, copy)
             await projects.store_items(conn, tenant_id=row.tenant_id, project_id=row.id, ordered=items)
             return await self._current(conn, row)
@@ -361,6 +371,25 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
             raise RefusedError("not_found", f"no project {project_id}")
         return row
 
+    async def _rendered_clip(self, conn: Db, tenant_id: str, clip_job_id: str, index: int) -> Source:
+        """A clip a completed clip job of the tenant rendered."""
+        job = await clip_jobs.by_id(conn, tenant_id=tenant_id, clip_job_id=clip_job_id)
+        if job is None:
+            raise RefusedError("not_found", f"no clip job {clip_job_id}")
+        if job.status != "completed":
+            raise RefusedError("clip_job_not_ready", f"clip job {clip_job_id} is {job.status}")
+        plan = await clip_jobs.plan(conn, tenant_id=tenant_id, clip_job_id=clip_job_id)
+        clip = next((c for c in plan if c.idx == index and c.rendered), None)
+        if clip is None:
+            raise RefusedError("not_found", f"clip job {clip_job_id} has no clip {index}")
+        return Source(job.asset_id, clip.end_s - clip.start_s, clip.video_key)
+
+    async def _item_source(self, conn: Db, tenant_id: str, item: ItemRow) -> Source:
+        if item.clip_job_id:
+            return await self._rendered_clip(conn, tenant_id, item.clip_job_id, item.clip_index)
+        found = await assets.asset(conn, tenant_id=tenant_id, asset_id=item.asset_id)
+        return Source(item.asset_id, _video_duration(found, item.asset_id))
+
     async def _current(self, conn: Connection, row: ProjectRow) -> render_pb2.Project:
         latest = await projects.get(conn, tenant_id=row.tenant_id, project_id=row.id)
         assert latest is not None
@@ -375,7 +404,17 @@ class ProjectsService(render_pb2_grpc.ProjectsServicer):
             status=row.status,
             settings=settings.to_message(),
             items=[
-                _item(ItemRow(i["id"], position, i["asset_id"], i["trim_in_s"], i["trim_out_s"]))
+                _item(
+                    ItemRow(
+                        i["id"],
+                        position,
+                        i["asset_id"],
+                        i["trim_in_s"],
+                        i["trim_out_s"],
+                        i.get("clip_job_id", ""),
+                        i.get("clip_index", 0),
+                    )
+                )
                 for position, i in enumerate(row.items)
             ],
             duration_s=row.duration_s,
@@ -399,6 +438,16 @@ def _project(row: ProjectRow, items: list[ItemRow] | None) -> render_pb2.Project
         message.items.append(_item(item))
     message.duration_s = sum(item.duration_s for item in items or [])
     return message
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a project's clip is cut from: an asset, or a clip a clip job
+    rendered (``video_key``, render's own file)."""
+
+    asset_id: str
+    duration_s: float
+    video_key: str = ""
 
 
 def _variant(

@@ -26,6 +26,9 @@ class ItemRow:
     asset_id: str
     trim_in_s: float
     trim_out_s: float
+    # A clip a clip job rendered ("": the asset itself), and which.
+    clip_job_id: str = ""
+    clip_index: int = 0
 
     @property
     def duration_s(self) -> float:
@@ -106,10 +109,21 @@ async def store_items(conn: Connection, *, tenant_id: str, project_id: str, orde
     """Make the project's items ``ordered``, numbered from 0 (the caller holds the project's lock)."""
     await conn.execute("DELETE FROM project_items WHERE tenant_id = $1 AND project_id = $2", tenant_id, project_id)
     await conn.executemany(
-        """INSERT INTO project_items (tenant_id, project_id, id, position, asset_id, trim_in_s, trim_out_s)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        """INSERT INTO project_items (tenant_id, project_id, id, position, asset_id, trim_in_s, trim_out_s,
+                                      clip_job_id, clip_index)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         [
-            (tenant_id, project_id, item.id, position, item.asset_id, item.trim_in_s, item.trim_out_s)
+            (
+                tenant_id,
+                project_id,
+                item.id,
+                position,
+                item.asset_id,
+                item.trim_in_s,
+                item.trim_out_s,
+                item.clip_job_id,
+                item.clip_index,
+            )
             for position, item in enumerate(ordered)
         ],
     )

@@ -850,12 +850,18 @@ class ProjectItem(_message.Message):
     TRIM_IN_S_FIELD_NUMBER: _builtins.int
     TRIM_OUT_S_FIELD_NUMBER: _builtins.int
     DURATION_S_FIELD_NUMBER: _builtins.int
+    CLIP_JOB_ID_FIELD_NUMBER: _builtins.int
+    CLIP_INDEX_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     position: _builtins.int
     asset_id: _builtins.str
+    """The asset; for a rendered clip, the asset its clip job cut."""
     trim_in_s: _builtins.float
     trim_out_s: _builtins.float
     duration_s: _builtins.float
+    clip_job_id: _builtins.str
+    """A clip a clip job rendered (empty: the asset itself), and which."""
+    clip_index: _builtins.int
     def __init__(
         self,
         *,
@@ -865,10 +871,12 @@ class ProjectItem(_message.Message):
         trim_in_s: _builtins.float = ...,
         trim_out_s: _builtins.float = ...,
         duration_s: _builtins.float = ...,
+        clip_job_id: _builtins.str = ...,
+        clip_index: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "duration_s", b"duration_s", "id", b"id", "position", b"position", "trim_in_s", b"trim_in_s", "trim_out_s", b"trim_out_s"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "clip_index", b"clip_index", "clip_job_id", b"clip_job_id", "duration_s", b"duration_s", "id", b"id", "position", b"position", "trim_in_s", b"trim_in_s", "trim_out_s", b"trim_out_s"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1039,6 +1047,8 @@ class AddItemRequest(_message.Message):
     TRIM_IN_S_FIELD_NUMBER: _builtins.int
     TRIM_OUT_S_FIELD_NUMBER: _builtins.int
     POSITION_FIELD_NUMBER: _builtins.int
+    CLIP_JOB_ID_FIELD_NUMBER: _builtins.int
+    CLIP_INDEX_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     project_id: _builtins.str
     asset_id: _builtins.str
@@ -1047,6 +1057,9 @@ class AddItemRequest(_message.Message):
     """0: to the end of the asset."""
     position: _builtins.int
     """Where to insert; unset: at the end."""
+    clip_job_id: _builtins.str
+    """Instead of asset_id: a clip of a completed clip job (its index in the plan)."""
+    clip_index: _builtins.int
     def __init__(
         self,
         *,
@@ -1056,10 +1069,12 @@ class AddItemRequest(_message.Message):
         trim_in_s: _builtins.float = ...,
         trim_out_s: _builtins.float = ...,
         position: _builtins.int | None = ...,
+        clip_job_id: _builtins.str = ...,
+        clip_index: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "position", b"position"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "asset_id", b"asset_id", "position", b"position", "project_id", b"project_id", "tenant_id", b"tenant_id", "trim_in_s", b"trim_in_s", "trim_out_s", b"trim_out_s"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_position", b"_position", "asset_id", b"asset_id", "clip_index", b"clip_index", "clip_job_id", b"clip_job_id", "position", b"position", "project_id", b"project_id", "tenant_id", b"tenant_id", "trim_in_s", b"trim_in_s", "trim_out_s", b"trim_out_s"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__position: _TypeAlias = _typing.Literal["position"]  # noqa: Y015
     _WhichOneofArgType__position: _TypeAlias = _typing.Literal["_position", b"_position"]  # noqa: Y015
