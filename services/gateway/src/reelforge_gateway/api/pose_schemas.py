@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
+from reelforge.pose.v1 import pose_pb2
 from reelforge_gateway.api.schemas import JobError
 
 ASSET_ID = Field(min_length=1, max_length=100)
@@ -102,6 +103,19 @@ class Feedback(BaseModel):
     reference_start_s: float
     reference_end_s: float
     text: str = Field(description='E.g. "left knee bends 25° less than the reference at 0:03\N{EN DASH}0:05"')
+
+    @classmethod
+    def from_message(cls, item: pose_pb2.Feedback) -> Feedback:
+        return cls(
+            joint=item.joint,
+            direction=item.direction,
+            degrees=item.degrees,
+            attempt_start_s=item.attempt_start_s,
+            attempt_end_s=item.attempt_end_s,
+            reference_start_s=item.reference_start_s,
+            reference_end_s=item.reference_end_s,
+            text=item.text,
+        )
 
 
 class ComparisonSegment(BaseModel):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import asyncpg
 
 from reelforge.render.v1 import render_pb2
+from reelforge_gateway.api.mix_schemas import MixCreate
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
@@ -15,9 +15,6 @@ from reelforge_gateway.live import JobFeed
 from reelforge_gateway.operations.accepted import admit, new_job_id, record_job
 from reelforge_gateway.operations.jobs import get_job
 from reelforge_gateway.operations.projects import video_asset
-
-if TYPE_CHECKING:
-    from reelforge_gateway.api.mixes import MixCreate
 
 KIND = "mix"
 

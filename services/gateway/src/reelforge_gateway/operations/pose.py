@@ -170,19 +170,6 @@ async def request_comparison(
     return await get_job(pool, feed.views, tenant_id=tenant_id, job_id=job_id)
 
 
-def feedback_view(item: pose_pb2.Feedback) -> Feedback:
-    return Feedback(
-        joint=item.joint,
-        direction=item.direction,
-        degrees=item.degrees,
-        attempt_start_s=item.attempt_start_s,
-        attempt_end_s=item.attempt_end_s,
-        reference_start_s=item.reference_start_s,
-        reference_end_s=item.reference_end_s,
-        text=item.text,
-    )
-
-
 def _time_span(span: pose_pb2.TimeSpan) -> TimeSpan:
     return TimeSpan(start_s=span.start_s, end_s=span.end_s or None)
 
@@ -210,11 +197,11 @@ def comparison_view(message: pose_pb2.Comparison, *, alignment: bool = False) ->
                 score=segment.score,
                 weak=segment.weak,
                 differences={item.joint: item.difference_deg for item in segment.differences},
-                feedback=[feedback_view(item) for item in segment.feedback],
+                feedback=[Feedback.from_message(item) for item in segment.feedback],
             )
             for segment in message.segments
         ],
-        feedback=[feedback_view(item) for item in message.feedback],
+        feedback=[Feedback.from_message(item) for item in message.feedback],
         alignment=[AlignedFrame(reference_s=p.reference_s, attempt_s=p.attempt_s) for p in message.alignment]
         if alignment
         else None,

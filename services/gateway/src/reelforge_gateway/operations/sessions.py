@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import asyncpg
 
 from reelforge.pose.v1 import pose_pb2
 from reelforge.render.v1 import render_pb2
 from reelforge_gateway.api.schemas import Job
+from reelforge_gateway.api.session_schemas import RecordingCreate, SessionCreate, SessionExportCreate
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.live import JobFeed
@@ -17,9 +17,6 @@ from reelforge_gateway.operations.accepted import admit, new_job_id, record_job
 from reelforge_gateway.operations.jobs import get_job
 from reelforge_gateway.operations.pose import COMPARE_KIND
 from reelforge_gateway.operations.projects import video_asset
-
-if TYPE_CHECKING:
-    from reelforge_gateway.api.sessions import RecordingCreate, SessionCreate, SessionExportCreate
 
 EXPORT_KIND = "sessionexport"
 
