@@ -6,7 +6,7 @@ STAMP := $(VENV)/.setup-stamp
 PROJECTS := $(wildcard libs/*/pyproject.toml tools/*/pyproject.toml services/*/pyproject.toml clients/*/pyproject.toml)
 PY_SOURCES := libs/common/src services/gateway/src services/ingest/src services/transcription/src services/pose/src services/render/src services/notify/src services/aigen/src clients/sdk/src clients/cli/src tools/devstack/src tools/gen_proto.py tests bench
 
-.PHONY: help setup lock proto proto-check lint format typecheck unit integration deploy-check test up down status bench demo clean
+.PHONY: help setup lock proto proto-check lint format typecheck unit integration deploy-check test chaos security up down status bench demo clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ deploy-check: setup  ## validate deploy/ offline: every kustomize overlay, compo
 
 test: setup lint typecheck proto-check  ## everything CI runs
 	@$(BIN)/pytest tests
+
+chaos: setup  ## reliability suite, every run (crashes, poison, network faults, load); prints its figures
+	@REELFORGE_SUITE=full $(BIN)/pytest tests/integration -m chaos -p no:cacheprovider
+
+security: setup  ## security suite, every case (BOLA, schemathesis, SSRF, malicious media, keys); prints its figures
+	@REELFORGE_SUITE=full $(BIN)/pytest tests/integration -m security -p no:cacheprovider
 
 up: setup  ## start NATS, Postgres, S3 and the services under .stack/
 	@$(BIN)/reelforge-stack up

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import figures
 import httpx
 import pytest
 from minio import Minio
@@ -47,6 +48,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """`make chaos` and `make security` end with their figures."""
+    for suite in ("chaos", "security"):
+        if lines := figures.table(suite):
+            terminalreporter.section(f"{suite} figures")
+            for line in lines:
+                terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -142,11 +152,13 @@ def minio_client(settings: ServiceSettings) -> Minio:
 class Platform:
     """Gateway and ingest (and, when a test asks, transcription or pose) running
     in-process against the real stack, with this test's bus prefix and
-    schemas; the API is served over real HTTP."""
+    schemas; the API is served over real HTTP. A service named in the
+    ``external`` parameter runs elsewhere (a process the test starts, at the
+    target given) and is not started here."""
 
     api: httpx.AsyncClient
     gateway: RunningService[GatewaySettings]
-    ingest: RunningService[IngestSettings]
+    ingest: RunningService[IngestSettings] | None
     transcription: RunningService[TranscriptionSettings] | None = None
     pose: RunningService[PoseSettings] | None = None
     render: RunningService[RenderSettings] | None = None
@@ -269,18 +281,23 @@ async def platform(
                 }
             ),
         )
-    ingest = RunningService(
-        INGEST,
-        IngestSettings.model_validate(
-            {
-                **base,
-                "database_schema": f"{uid}_ingest",
-                "work_dir": tmp_path / "ingest-work",
-                # Test media servers listen on 127.0.0.2; canaries on 127.0.0.1 stay forbidden.
-                "import_allow_networks": ["127.0.0.2/32"],
-                **overrides.get("ingest", {}),
-            }
-        ),
+    external: dict[str, str] = overrides.get("external", {})
+    ingest = (
+        None
+        if "ingest" in external
+        else RunningService(
+            INGEST,
+            IngestSettings.model_validate(
+                {
+                    **base,
+                    "database_schema": f"{uid}_ingest",
+                    "work_dir": tmp_path / "ingest-work",
+                    # Test media servers listen on 127.0.0.2; canaries on 127.0.0.1 stay forbidden.
+                    "import_allow_networks": ["127.0.0.2/32"],
+                    **overrides.get("ingest", {}),
+                }
+            ),
+        )
     )
     gateway = RunningService(
         GATEWAY,
@@ -295,8 +312,10 @@ async def platform(
     )
     tenants: list[str] = []
     try:
-        await ingest.start()
-        targets = {"ingest_target": f"127.0.0.1:{ingest.grpc_port}"}
+        targets = {f"{name}_target": target for name, target in external.items()}
+        if ingest is not None:
+            await ingest.start()
+            targets["ingest_target"] = f"127.0.0.1:{ingest.grpc_port}"
         if transcription is not None:
             (tmp_path / "transcription-work").mkdir()
             await transcription.start()
@@ -335,7 +354,8 @@ async def platform(
         for service_running in (render, transcription, pose, notify, aigen):
             if service_running is not None:
                 await service_running.stop()
-        await ingest.stop()
+        if ingest is not None:
+            await ingest.stop()
         for service in ("ingest", "transcription", "pose", "render", "aigen"):
             store = ObjectStore.from_settings(settings, service)
             for tenant in tenants:

@@ -123,6 +123,7 @@ async def test_an_upload_retried_with_the_same_job_id_answers_the_same_asset(pla
         yield ingest_pb2.UploadChunk(start=start)
         yield ingest_pb2.UploadChunk(data=(IMAGES / "astronaut.png").read_bytes())
 
+    assert platform.ingest is not None
     async with insecure_channel(f"127.0.0.1:{platform.ingest.grpc_port}") as channel:
         stub = ingest_pb2_grpc.IngestStub(channel)
         first, again = [await stub.Upload(chunks()) for _ in range(2)]
@@ -146,6 +147,7 @@ async def test_bad_inputs_are_refused_with_their_code_and_leave_nothing_behind(
     assert stored_objects(minio_client, tenant) == []
     jobs = (await platform.api.get("/v1/jobs", headers=auth)).json()["items"]
     assert jobs == []
+    assert platform.ingest is not None
     async with httpx.AsyncClient() as http:
         for service in (platform.gateway, platform.ingest):
             assert (await http.get(f"http://127.0.0.1:{service.http_port}/readyz")).status_code == 200

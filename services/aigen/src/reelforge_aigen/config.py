@@ -89,6 +89,8 @@ class AigenSettings(ServiceSettings):
     default_monthly_budget_usd: float = Field(default=100.0, ge=0)
     # Generations worked on at once per replica (most of the time is waiting on providers).
     generation_concurrency: int = Field(default=32, ge=1)
+    # Seconds before a generation whose replica died goes to another replica.
+    job_ack_wait_s: float = Field(default=60.0, ge=5.0)
     # Largest video accepted from a provider.
     max_video_bytes: int = Field(default=1024**3, gt=0)
     # Networks result downloads may reach although they are not public (an

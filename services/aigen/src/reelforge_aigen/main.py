@@ -40,7 +40,7 @@ async def build(resources: Resources[AigenSettings]) -> Components:
         routes=generator.routes(),
         concurrency=settings.generation_concurrency,
         max_ack_pending=settings.generation_concurrency * 4,
-        ack_wait_s=60.0,
+        ack_wait_s=settings.job_ack_wait_s,
         max_deliver=MAX_DELIVER,
     )
     return Components(

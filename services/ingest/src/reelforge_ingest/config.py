@@ -16,6 +16,8 @@ class IngestSettings(ServiceSettings):
     work_dir: Path | None = None
     # Assets processed at once per replica (each runs one FFmpeg).
     processing_concurrency: int = Field(default=2, ge=1)
+    # Seconds before an asset whose replica died goes to another replica.
+    job_ack_wait_s: float = Field(default=60.0, ge=5.0)
     # Threads per FFmpeg process; 0 lets FFmpeg choose.
     ffmpeg_threads: int = Field(default=0, ge=0)
 

@@ -74,7 +74,7 @@ class AssetProcessor:
             routes=(Route("asset.requested", AssetRequested, self.handle),),
             concurrency=self._settings.processing_concurrency,
             max_ack_pending=self._settings.processing_concurrency * 4,
-            ack_wait_s=60.0,
+            ack_wait_s=self._settings.job_ack_wait_s,
             max_deliver=_MAX_DELIVER,
         )
 
