@@ -4,8 +4,9 @@ Used for URL imports and webhook deliveries alike. Only http and https. Every
 connection, including each redirect hop, goes through a network backend that
 resolves the host itself, refuses the whole connection if ANY resolved
 address is loopback, private, link-local (cloud metadata lives there),
-shared, reserved or multicast, unless an operator allowlisted its network,
-and then connects to the checked address, so DNS cannot answer differently
+shared, reserved or multicast (or an IPv6 address embedding such an IPv4
+one: 6to4, NAT64, Teredo, IPv4-compatible), unless an operator allowlisted
+its network, and then connects to the checked address, so DNS cannot answer differently
 between the check and the connection. TLS still verifies the certificate
 against the URL's host name.
 """
@@ -45,10 +46,15 @@ class AddressPolicy:
         self._allow = tuple(allow)
 
     def allows(self, address: IPAddress) -> bool:
+        embedded = _embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+            address = address.ipv4_mapped  # the same address, written as IPv6
         if any(address in network for network in self._allow):
             return True
+        # An IPv6 address that carries an IPv4 one (6to4, NAT64, Teredo,
+        # IPv4-compatible) reaches that address through a translator: both must pass.
+        if embedded is not None and embedded != address and not self.allows(embedded):
+            return False
         return address.is_global and not address.is_multicast
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
@@ -66,6 +72,22 @@ class AddressPolicy:
         if refused or not addresses:
             raise ForbiddenTargetError("url_forbidden", f"{host} resolves to an address out of bounds ({refused[0]})")
         return addresses
+
+
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one is a way to reach, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in network for network in _NAT64) or int(address) >> 32 == 0:  # NAT64, IPv4-compatible
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
