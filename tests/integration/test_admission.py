@@ -26,6 +26,7 @@ from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.job_view import JobViews
 from reelforge_gateway.live import JobFeed
+from reelforge_gateway.sealing import record_key
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
@@ -162,7 +163,7 @@ async def test_an_upload_in_flight_holds_its_key_and_its_retry_is_replayed(platf
         async def claimed() -> bool:  # asked of the database: a request would claim a free key
             schema = platform.gateway.settings.database_schema
             sql = f'SELECT count(*) FROM "{schema}".idempotency_records WHERE key = $1'
-            return bool(await db.pool.fetchval(sql, "upload-lecture-1"))
+            return bool(await db.pool.fetchval(sql, record_key("upload-lecture-1")))
 
         await wait_for(claimed, what="the first upload to hold its key")
         busy = await platform.api.post("/v1/api-keys", json={}, headers={**auth, **key})

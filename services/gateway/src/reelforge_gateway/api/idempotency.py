@@ -12,7 +12,9 @@ the boundary inside the content, so removing it removes nothing else). The body 
 hashed as it streams past, never buffered, so a retried 10 GB upload costs
 no memory. Responses worth replaying are kept: 2xx, and 4xx other than 408,
 409, 425 and 429; a 5xx, a refusal that may pass later or a request that ended
-without reading its whole body frees the key for the next try.
+without reading its whole body frees the key for the next try. The database
+keeps a hash of the key and the response sealed with it (``sealing``): a
+replayed response may hold a secret shown once.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import asyncpg
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelforge_gateway.problems import problem_response
+from reelforge_gateway.sealing import record_key, seal, unseal
 from reelforge_gateway.store import idempotency as records
 from reelforge_gateway.store.idempotency import StoredResponse
 
@@ -96,7 +99,8 @@ class IdempotentRequests:
         self._ttl_s = ttl_s
 
     async def handle(self, app: ASGIApp, owner: str, key: str, scope: Scope, receive: Receive, send: Send) -> None:
-        existing = await records.claim(self._pool, owner=owner, key=key, lease_s=_LEASE_S, ttl_s=self._ttl_s)
+        record = record_key(key)
+        existing = await records.claim(self._pool, owner=owner, key=record, lease_s=_LEASE_S, ttl_s=self._ttl_s)
         if existing is None:
             await self._first(app, owner, key, scope, receive, send)
         elif existing.response is None:
@@ -108,10 +112,12 @@ class IdempotentRequests:
                 scope, receive, send
             )
         else:
-            await _replay(existing.response, send)
+            body = unseal(existing.response.body, owner=owner, key=key)
+            await _replay(StoredResponse(existing.response.status, existing.response.headers, body), send)
 
     async def _first(self, app: ASGIApp, owner: str, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         fingerprint = RequestFingerprint(scope)
+        record = record_key(key)
         status = 0
         headers: list[tuple[str, str]] = []
         body = bytearray()
@@ -138,7 +144,7 @@ class IdempotentRequests:
                 answered = not message.get("more_body", False)
             await send(message)
 
-        renewal = asyncio.create_task(self._renew(owner, key))
+        renewal = asyncio.create_task(self._renew(owner, record))
         kept = False
         try:
             await app(scope, hashing_receive, capturing_send)
@@ -149,21 +155,21 @@ class IdempotentRequests:
                 and (200 <= status < 300 or (400 <= status < 500 and status not in _NOT_REPLAYED))
             )
             if kept:
-                response = StoredResponse(status, headers, bytes(body))
+                response = StoredResponse(status, headers, seal(bytes(body), owner=owner, key=key))
                 await records.complete(
-                    self._pool, owner=owner, key=key, fingerprint=fingerprint.digest(), response=response
+                    self._pool, owner=owner, key=record, fingerprint=fingerprint.digest(), response=response
                 )
         finally:
             renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewal
             if not kept:
-                await asyncio.shield(records.release(self._pool, owner=owner, key=key))
+                await asyncio.shield(records.release(self._pool, owner=owner, key=record))
 
-    async def _renew(self, owner: str, key: str) -> None:
+    async def _renew(self, owner: str, record: str) -> None:
         while True:
             await asyncio.sleep(_LEASE_S / 3)
-            await records.renew(self._pool, owner=owner, key=key, lease_s=_LEASE_S)
+            await records.renew(self._pool, owner=owner, key=record, lease_s=_LEASE_S)
 
 
 async def _read_fingerprint(scope: Scope, receive: Receive) -> bytes | None:
