@@ -44,6 +44,11 @@ class StoredPart:
     etag: str
 
 
+# SigV4's longest presigned lifetime. Each service's settings bound the
+# lifetimes it hands out (REELFORGE_PRESIGN_EXPIRY_S, REELFORGE_URL_EXPIRY_S).
+MAX_PRESIGN = timedelta(days=7)
+
+
 class ObjectStore:
     """One service's view of the bucket."""
 
@@ -53,7 +58,7 @@ class ObjectStore:
         *,
         bucket: str,
         service: str,
-        max_presign: timedelta = timedelta(hours=1),
+        max_presign: timedelta = MAX_PRESIGN,
         signer: Minio | None = None,
     ) -> None:
         self._client = client
