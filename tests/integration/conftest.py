@@ -17,6 +17,7 @@ import figures
 import httpx
 import pytest
 from minio import Minio
+from stack_sessions import StackSessions
 
 from reelforge_aigen.config import AigenSettings
 from reelforge_aigen.main import DEFINITION as AIGEN
@@ -62,7 +63,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def stack_env() -> Iterator[dict[str, str]]:
     """Environment pointing at the running stack's infrastructure; what this
-    session had to start, it stops afterwards."""
+    session (or another running beside it) had to start, the last of them
+    stops afterwards."""
     stack = Stack(StackLayout.discover(ROOT))
     infrastructure = stack.infrastructure()
     started = [component for component in infrastructure if not component.healthy()]
@@ -72,10 +74,14 @@ def stack_env() -> Iterator[dict[str, str]]:
         for component in reversed(started):  # leave nothing half-started behind
             component.stop()
         raise
+    sessions = StackSessions(stack.layout.root / "test-sessions")
+    sessions.join([component.name for component in started])
     env = stack.external_env() or read_env_file(stack.layout.env_file)
     yield env
-    for component in reversed(started):  # what was running before stays running
-        component.stop()
+    to_stop = sessions.leave()
+    for component in reversed(infrastructure):  # what was running before stays running
+        if component.name in to_stop:
+            component.stop()
 
 
 @pytest.fixture
