@@ -13,6 +13,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from opentelemetry import trace
 
+from reelforge_common.outages import unavailable_dependency, unavailable_detail
 from reelforge_common.telemetry import SERVICE_ATTRIBUTE, Metrics, extract_context, inject_context
 
 Registrar = Callable[[grpc.aio.Server], None]
@@ -88,6 +89,64 @@ class TelemetryServerInterceptor(grpc.aio.ServerInterceptor):
         return grpc.unary_stream_rpc_method_handler(
             unary_stream, handler.request_deserializer, handler.response_serializer
         )
+
+
+class OutageServerInterceptor(grpc.aio.ServerInterceptor):
+    """A call that fails because a dependency is down (Postgres, S3; see
+    :mod:`reelforge_common.outages`) ends ``UNAVAILABLE`` with ``rf-code``
+    ``unavailable``, which callers retry, instead of ``UNKNOWN``."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        kinds = (
+            ("unary_unary", grpc.unary_unary_rpc_method_handler, False),
+            ("stream_unary", grpc.stream_unary_rpc_method_handler, False),
+            ("unary_stream", grpc.unary_stream_rpc_method_handler, True),
+            ("stream_stream", grpc.stream_stream_rpc_method_handler, True),
+        )
+        for attribute, make, streams in kinds:
+            if (inner := getattr(handler, attribute)) is not None:
+                wrapped = _streaming_outages(inner) if streams else _unary_outages(inner)
+                return make(wrapped, handler.request_deserializer, handler.response_serializer)
+        return handler
+
+
+async def _abort_if_outage(context: grpc.aio.ServicerContext, exc: Exception) -> None:
+    if dependency := unavailable_dependency(exc):
+        await refuse(context, grpc.StatusCode.UNAVAILABLE, "unavailable", unavailable_detail(dependency))
+
+
+def _unary_outages(inner: Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await inner(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await _abort_if_outage(context, exc)
+            raise
+
+    return call
+
+
+def _streaming_outages(inner: Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]) -> Callable[..., Any]:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            async for response in inner(request, context):
+                yield response
+        except grpc.aio.AbortError:
+            raise
+        except Exception as exc:
+            await _abort_if_outage(context, exc)
+            raise
+
+    return call
 
 
 class _TraceContextClientInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
@@ -167,7 +226,7 @@ class GrpcServer:
     def __init__(
         self, *, host: str, port: int, metrics: Metrics, registrars: Sequence[Registrar], service_names: Sequence[str]
     ) -> None:
-        self._server = grpc.aio.server(interceptors=[TelemetryServerInterceptor(metrics)])
+        self._server = grpc.aio.server(interceptors=[TelemetryServerInterceptor(metrics), OutageServerInterceptor()])
         self.health = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         for register in registrars:

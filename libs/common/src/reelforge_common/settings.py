@@ -52,6 +52,9 @@ class ServiceSettings(BaseSettings):
     # Where callers outside the deployment reach S3 (e.g. https://media.example.com);
     # presigned URLs are signed for it. Empty: the same as s3_endpoint.
     s3_public_url: str = Field(default="", pattern=r"^(https?://[^/?#]+)?$")
+    # How long one S3 request is retried (backoff up to 2 s) while S3 is
+    # unreachable or answers 5xx, before the operation fails as unavailable.
+    s3_retry_limit_s: float = Field(default=30.0, ge=0)
 
     grpc_port: int = Field(default=0, ge=0, le=65535)
     http_port: int = Field(default=0, ge=0, le=65535)

@@ -4,6 +4,12 @@ A service writes only under its own prefix, with the tenant as the next key
 segment: ``<service>/<tenant_id>/...``. Keys of other services' objects
 arrive in events and may be read. The SDK is synchronous; calls run in a
 worker thread so the event loop never blocks on S3.
+
+Every S3 request is retried, in this one place, when the connection fails
+or S3 answers 5xx: exponential backoff up to ``s3_retry_limit_s``. An outage
+that outlasts it raises :class:`StorageUnavailableError`, which callers
+treat as "a dependency is down" (a 503 at the API, a failed job with that
+reason), never as a bug.
 """
 
 from __future__ import annotations
@@ -11,22 +17,79 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.datatypes import Part
 from minio.deleteobjects import DeleteObject
-from minio.error import S3Error
+from minio.error import InvalidResponseError, S3Error, ServerError
 
 from reelforge_common.settings import ServiceSettings
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
 _PART_SIZE = 16 * 1024 * 1024
 _NOT_FOUND = {"NoSuchKey", "NoSuchObject", "NoSuchBucket"}
+_RETRY_STATUSES = (500, 502, 503, 504)
+# Backoff between retries of one request: none, then 0.5 s doubling up to 2 s.
+_BACKOFF_FACTOR_S = 0.25
+_BACKOFF_MAX_S = 2.0
+_CONNECT_TIMEOUT_S = 5.0
+# Longest wait for S3's answer (a large part upload is acknowledged only once stored).
+_READ_TIMEOUT_S = 120.0
+T = TypeVar("T")
+
+
+class StorageUnavailableError(Exception):
+    """S3 could not be reached, or kept failing, for longer than the retry limit."""
+
+
+def retry_policy(limit_s: float) -> urllib3.Retry:
+    """Retries of one S3 request on connection errors, broken responses and
+    5xx answers, every method included (S3 requests are idempotent, or
+    harmless to repeat), as many as the backoff fits into ``limit_s``."""
+    retries, waited = 0, 0.0
+    while waited < limit_s:
+        retries += 1
+        waited += 0.0 if retries == 1 else min(_BACKOFF_MAX_S, _BACKOFF_FACTOR_S * 2 ** (retries - 1))
+    return urllib3.Retry(
+        total=retries,
+        backoff_factor=_BACKOFF_FACTOR_S,
+        backoff_max=_BACKOFF_MAX_S,
+        status_forcelist=_RETRY_STATUSES,
+        allowed_methods=None,
+        raise_on_status=False,  # the last 5xx answer reaches the SDK, which raises it
+    )
+
+
+def http_client(*, retry_limit_s: float, secure: bool) -> urllib3.PoolManager:
+    """The SDK's HTTP client with bounded timeouts and :func:`retry_policy`
+    (the SDK's own default waits up to five minutes for a silent server)."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=_CONNECT_TIMEOUT_S, read=_READ_TIMEOUT_S),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=retry_policy(retry_limit_s),
+    )
+
+
+def _unavailable(exc: Exception) -> bool:
+    """Whether ``exc`` says S3 is down or failing, not that the request was wrong."""
+    if isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, ServerError):
+        return exc.status_code >= 500
+    if isinstance(exc, InvalidResponseError):
+        return int(getattr(exc, "_code", 0)) >= 500
+    if isinstance(exc, S3Error):
+        return exc.response.status >= 500
+    return False
 
 
 @dataclass(frozen=True)
@@ -60,8 +123,10 @@ class ObjectStore:
         service: str,
         max_presign: timedelta = MAX_PRESIGN,
         signer: Minio | None = None,
+        retry_limit_s: float = 0.0,
     ) -> None:
         self._client = client
+        self._retry_limit_s = retry_limit_s
         # Presigned URLs are for callers outside the cluster: signed for the
         # public endpoint when there is one (signing needs no request).
         self._signer = signer or client
@@ -78,6 +143,7 @@ class ObjectStore:
                 secret_key=settings.s3_secret_key.get_secret_value(),
                 secure=secure,
                 region=settings.s3_region,
+                http_client=http_client(retry_limit_s=settings.s3_retry_limit_s, secure=secure),
             )
 
         signer = None
@@ -85,8 +151,24 @@ class ObjectStore:
             public = urlsplit(settings.s3_public_url)
             signer = client(public.netloc, public.scheme == "https")
         return cls(
-            client(settings.s3_endpoint, settings.s3_secure), bucket=settings.s3_bucket, service=service, signer=signer
+            client(settings.s3_endpoint, settings.s3_secure),
+            bucket=settings.s3_bucket,
+            service=service,
+            signer=signer,
+            retry_limit_s=settings.s3_retry_limit_s,
         )
+
+    async def _run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one SDK call in a worker thread; S3 being down (after the HTTP
+        client's retries) raises :class:`StorageUnavailableError`."""
+        try:
+            return await asyncio.to_thread(call, *args, **kwargs)
+        except Exception as exc:
+            if _unavailable(exc):
+                raise StorageUnavailableError(
+                    f"object storage unavailable (retried for {self._retry_limit_s:g} s): {exc}"
+                ) from exc
+            raise
 
     def key(self, tenant_id: str, *parts: str) -> str:
         """``<service>/<tenant>/<parts...>``; refuses segments that could
@@ -112,9 +194,9 @@ class ObjectStore:
         return key
 
     async def ensure_bucket(self) -> None:
-        if not await asyncio.to_thread(self._client.bucket_exists, self.bucket):
+        if not await self._run(self._client.bucket_exists, self.bucket):
             try:
-                await asyncio.to_thread(self._client.make_bucket, self.bucket)
+                await self._run(self._client.make_bucket, self.bucket)
             except S3Error as exc:
                 if exc.code not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
                     raise
@@ -125,7 +207,7 @@ class ObjectStore:
         """Upload from a readable stream; with ``length=-1`` (unknown) the SDK
         sends a multipart upload in 16 MiB parts, up to three in flight, so at
         most a few parts are held in memory, whatever the object's size."""
-        result = await asyncio.to_thread(
+        result = await self._run(
             self._client.put_object,
             self.bucket,
             self._own(key),
@@ -147,7 +229,7 @@ class ObjectStore:
 
     async def download(self, key: str, path: str) -> None:
         """Copy an object to a local file."""
-        await asyncio.to_thread(self._client.fget_object, self.bucket, key, path)
+        await self._run(self._client.fget_object, self.bucket, key, path)
 
     async def read(self, key: str) -> bytes:
         """A whole (small) object."""
@@ -168,10 +250,10 @@ class ObjectStore:
                 response.close()
                 response.release_conn()
 
-        return await asyncio.to_thread(_read)
+        return await self._run(_read)
 
     async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._client.remove_object, self.bucket, self._own(key))
+        await self._run(self._client.remove_object, self.bucket, self._own(key))
 
     # Multipart uploads driven by a client through presigned part URLs. The
     # minio SDK exposes these S3 calls only as underscore methods (its own
@@ -180,14 +262,12 @@ class ObjectStore:
     async def create_multipart(self, key: str, content_type: str) -> str:
         """Start a multipart upload of ``key``; returns its upload id."""
         headers: dict[str, str | list[str] | tuple[str]] = {"Content-Type": content_type}
-        upload_id: str = await asyncio.to_thread(
-            self._client._create_multipart_upload, self.bucket, self._own(key), headers
-        )
+        upload_id: str = await self._run(self._client._create_multipart_upload, self.bucket, self._own(key), headers)
         return upload_id
 
     async def presigned_part(self, key: str, upload_id: str, number: int, expires: timedelta) -> str:
         """A URL allowing one PUT of part ``number`` of an upload."""
-        return await asyncio.to_thread(
+        return await self._run(
             self._signer.get_presigned_url,
             "PUT",
             self.bucket,
@@ -209,10 +289,10 @@ class ObjectStore:
                     return parts
                 marker = page.next_part_number_marker
 
-        return await asyncio.to_thread(_list)
+        return await self._run(_list)
 
     async def complete_multipart(self, key: str, upload_id: str, parts: list[StoredPart]) -> None:
-        await asyncio.to_thread(
+        await self._run(
             self._client._complete_multipart_upload,
             self.bucket,
             self._own(key),
@@ -223,14 +303,14 @@ class ObjectStore:
     async def abort_multipart(self, key: str, upload_id: str) -> None:
         """Abort an upload; one already gone (completed or aborted) is fine."""
         try:
-            await asyncio.to_thread(self._client._abort_multipart_upload, self.bucket, self._own(key), upload_id)
+            await self._run(self._client._abort_multipart_upload, self.bucket, self._own(key), upload_id)
         except S3Error as exc:
             if exc.code != "NoSuchUpload":
                 raise
 
     async def stat(self, key: str) -> ObjectInfo | None:
         try:
-            obj = await asyncio.to_thread(self._client.stat_object, self.bucket, key)
+            obj = await self._run(self._client.stat_object, self.bucket, key)
         except S3Error as exc:
             if exc.code in _NOT_FOUND:
                 return None
@@ -239,9 +319,9 @@ class ObjectStore:
 
     async def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> AsyncIterator[bytes]:
         """Stream an object's bytes without holding it in memory."""
-        response = await asyncio.to_thread(self._client.get_object, self.bucket, key)
+        response = await self._run(self._client.get_object, self.bucket, key)
         try:
-            while chunk := await asyncio.to_thread(response.read, chunk_size):
+            while chunk := await self._run(response.read, chunk_size):
                 yield chunk
         finally:
             response.close()
@@ -261,7 +341,7 @@ class ObjectStore:
                 raise RuntimeError(f"could not delete {len(errors)} objects under {prefix}: {errors[0]}")
             return len(names)
 
-        return await asyncio.to_thread(_delete)
+        return await self._run(_delete)
 
     def _expiry(self, expires: timedelta) -> timedelta:
         if not timedelta(seconds=1) <= expires <= self.max_presign:
@@ -272,7 +352,7 @@ class ObjectStore:
         self, key: str, expires: timedelta = timedelta(minutes=15), *, request_date: datetime | None = None
     ) -> str:
         """A URL allowing one GET of ``key`` until it expires."""
-        return await asyncio.to_thread(
+        return await self._run(
             self._signer.presigned_get_object,
             self.bucket,
             key,
@@ -282,6 +362,6 @@ class ObjectStore:
 
     async def presigned_put(self, key: str, expires: timedelta = timedelta(minutes=15)) -> str:
         """A URL allowing one PUT to ``key`` (one of this service's) until it expires."""
-        return await asyncio.to_thread(
+        return await self._run(
             self._signer.presigned_put_object, self.bucket, self._own(key), expires=self._expiry(expires)
         )

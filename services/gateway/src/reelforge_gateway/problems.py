@@ -89,8 +89,14 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
+# Seconds an ``unavailable`` answer asks the caller to wait before retrying.
+UNAVAILABLE_RETRY_AFTER_S = 2
+
+
 def problem_response(code: str, detail: str = "", headers: dict[str, str] | None = None) -> JSONResponse:
     status, title = CODES[code]
+    if code == "unavailable":
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S), **(headers or {})}
     body = {"type": f"urn:reelforge:problem:{code}", "title": title, "status": status, "detail": detail, "code": code}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 

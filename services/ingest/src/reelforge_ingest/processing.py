@@ -4,7 +4,9 @@ Runs as the consumer of ``asset.requested``, so a replica that dies mid-way
 leaves the message to another. The outcome, ``asset.ingested`` or
 ``asset.failed``, is committed with the asset's new state and the inbox
 record, exactly once. A failed asset keeps its row (with the reason) and
-loses its objects.
+loses its objects. S3 down for longer than the store retries a request
+(``s3_retry_limit_s``) fails the asset at once, with that reason: the limit
+is the outage an asset rides out.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from reelforge.events.v1.asset_pb2 import AssetIngested, AssetRequested
 from reelforge.ingest.v1.ingest_pb2 import Quota
 from reelforge_common.bus import Event, Route, Subscription
 from reelforge_common.db import Database, first_delivery
-from reelforge_common.storage import ObjectStore
+from reelforge_common.db.connection import Connection
+from reelforge_common.storage import ObjectStore, StorageUnavailableError
 from reelforge_common.telemetry import Metrics
 from reelforge_ingest import store as assets
 from reelforge_ingest.announce import announce, announce_failure, announce_progress
@@ -86,6 +89,8 @@ class AssetProcessor:
             derivatives = await self._process(asset, event)
         except RefusedError as refusal:
             await self._fail(asset, event, refusal)
+        except StorageUnavailableError as exc:
+            await self._fail(asset, event, RefusedError("processing_failed", str(exc)))
         except Exception as exc:
             if event.attempt < _MAX_DELIVER:
                 raise  # retried after the subscription's backoff
@@ -169,17 +174,31 @@ class AssetProcessor:
         log.info("asset ingested", extra={"asset_id": asset.id, "tenant_id": asset.tenant_id})
 
     async def _fail(self, asset: AssetRow, event: Event[AssetRequested], refusal: RefusedError) -> None:
-        await self._store.delete_prefix(self._intake.asset_prefix(asset.tenant_id, asset.id))
         async with self._db.transaction() as conn:
-            if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
-                return
-            if await assets.get_asset(conn, asset.tenant_id, asset.id, lock=True) is None:
-                return
-            await assets.mark_failed(conn, asset.tenant_id, asset.id, code=refusal.code, message=refusal.detail)
-            stage = "fetching" if asset.source == "import" and asset.status == "importing" else "processing"
-            await announce_failure(
-                conn, asset, code=refusal.code, message=refusal.detail, stage=stage, causation_id=event.event_id
-            )
-        self._outcomes.labels("failed").inc()
-        self._refusals.labels(refusal.code).inc()
-        log.info("asset failed", extra={"asset_id": asset.id, "code": refusal.code})
+            failed = await self._record_failure(conn, asset, event, refusal)
+        if failed:
+            self._outcomes.labels("failed").inc()
+            self._refusals.labels(refusal.code).inc()
+            log.info("asset failed", extra={"asset_id": asset.id, "code": refusal.code})
+        # After the commit (and on every delivery): S3 being why the asset
+        # failed must not keep it from failing; what an outage leaves is logged.
+        try:
+            await self._store.delete_prefix(self._intake.asset_prefix(asset.tenant_id, asset.id))
+        except StorageUnavailableError as exc:
+            log.warning("objects of a failed asset not deleted: %s", exc, extra={"asset_id": asset.id})
+
+    async def _record_failure(
+        self, conn: Connection, asset: AssetRow, event: Event[AssetRequested], refusal: RefusedError
+    ) -> bool:
+        """Mark the asset failed and announce it; False when an earlier delivery
+        did, or the asset was deleted meanwhile."""
+        if not await first_delivery(conn, consumer=CONSUMER, event_id=event.event_id):
+            return False
+        if await assets.get_asset(conn, asset.tenant_id, asset.id, lock=True) is None:
+            return False
+        await assets.mark_failed(conn, asset.tenant_id, asset.id, code=refusal.code, message=refusal.detail)
+        stage = "fetching" if asset.source == "import" and asset.status == "importing" else "processing"
+        await announce_failure(
+            conn, asset, code=refusal.code, message=refusal.detail, stage=stage, causation_id=event.event_id
+        )
+        return True

@@ -94,7 +94,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         listener: asyncpg.pool.PoolConnectionProxy | None = None
         while not self._stopping.is_set():
-            if listener is None or listener.is_closed():
+            if listener is None or _lost(listener):
                 listener = await self._listen(listener)
             try:
                 moved = await self.relay_once()
@@ -135,3 +135,12 @@ class OutboxRelay:
             await conn.remove_listener(self._channel, self._on_notify)
         with suppress(Exception):
             await self._db.pool.release(conn)
+
+
+def _lost(listener: asyncpg.pool.PoolConnectionProxy) -> bool:
+    """Whether the listening connection is gone. When the server drops it, the
+    pool takes it back and the proxy refuses every call (InterfaceError)."""
+    try:
+        return listener.is_closed()
+    except asyncpg.InterfaceError:
+        return True

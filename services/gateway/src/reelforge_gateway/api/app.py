@@ -28,6 +28,7 @@ from reelforge_gateway.api import (
     webhooks,
 )
 from reelforge_gateway.api.admission import Admission
+from reelforge_gateway.api.outages import Outages
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
 from reelforge_gateway.live import JobFeed
@@ -63,6 +64,7 @@ def create_app(
     app.state.feed = feed
     install_problem_handlers(app)
     app.add_middleware(Admission, pool=pool, settings=settings)
+    app.add_middleware(Outages)  # added last: outermost, it sees admission's failures too
     for router in (
         assets.router,
         uploads.router,

@@ -31,6 +31,7 @@ from typing import Any, NoReturn, TypeVar, cast, overload
 import grpc
 from pydantic import BaseModel, ValidationError
 
+from reelforge_common.outages import unavailable_dependency, unavailable_detail
 from reelforge_gateway.problems import CODES, ProblemError, validation_problem
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ async def _abort(context: grpc.aio.ServicerContext, problem: ProblemError, confl
 async def _refuse(context: grpc.aio.ServicerContext, exc: Exception, conflict: grpc.StatusCode) -> NoReturn:
     if isinstance(exc, ProblemError):
         await _abort(context, exc, conflict)
+    if dependency := unavailable_dependency(exc):
+        log.warning("answered UNAVAILABLE: %s unavailable: %r", dependency, exc)
+        await _abort(context, ProblemError("unavailable", unavailable_detail(dependency)), conflict)
     log.exception("unhandled error in a gRPC call", exc_info=exc)
     await _abort(context, ProblemError("internal_error", "an unexpected error occurred; it has been logged"), conflict)
 
