@@ -165,6 +165,8 @@ async def test_an_s3_outage_longer_than_the_retry_limit_fails_the_job_with_its_r
         job = await job_outcome(platform, auth, accepted["job_id"], timeout_s=120)
         failed_after = time.monotonic() - stopped
         asset = await platform.api.get(f"/v1/assets/{accepted['id']}", headers=auth)
+        with short_clip(tmp_path).open("rb") as file:  # and a new upload is refused as unavailable
+            refused = await platform.api.post("/v1/assets", files={"file": ("c.mp4", file, "video/mp4")}, headers=auth)
     finally:
         await asyncio.to_thread(private_s3.start)
     error = job.get("error") or {}
@@ -175,10 +177,12 @@ async def test_an_s3_outage_longer_than_the_retry_limit_fails_the_job_with_its_r
         1,
         int(held),
         f"job {job['status']} {failed_after:.1f} s after S3 died: {error.get('code')}: "
-        f"{error.get('message', '')[:90]}; asset answered {asset.status_code}",
+        f"{error.get('message', '')[:90]}; an upload meanwhile answered {refused.status_code}",
     )
     assert job["status"] == "failed", job
     assert error["code"] == "processing_failed", error
     assert "object storage unavailable" in error["message"], error
     assert asset.status_code == 200, asset.text
     assert asset.json()["status"] == "failed"
+    assert (refused.status_code, refused.json()["code"]) == (503, "unavailable"), refused.text
+    assert refused.headers["retry-after"]
