@@ -25,6 +25,7 @@ class Estate:
 
     ids: dict[str, str] = field(default_factory=dict)
     by_path: dict[str, dict[str, str]] = field(default_factory=dict)
+    image_id: str = ""  # a still image asset (a character's reference)
 
     def id_for(self, path: str, parameter: str) -> str | None:
         for prefix, ids in self.by_path.items():
@@ -33,7 +34,7 @@ class Estate:
         return self.ids.get(parameter)
 
     def all_ids(self) -> set[str]:
-        return set(self.ids.values()) | {i for ids in self.by_path.values() for i in ids.values()}
+        return {self.image_id, *self.ids.values(), *(i for ids in self.by_path.values() for i in ids.values())}
 
 
 async def made(platform: Platform, auth: dict[str, str], path: str, body: dict[str, Any] | None = None) -> Any:
@@ -79,7 +80,7 @@ async def build_estate(platform: Platform, tenant_id: str, auth: dict[str, str])
         ready_asset(platform, auth, POSE / "pose2sim_single_cam02.mp4"),
         ready_asset(platform, auth, IMAGES / "astronaut.png"),
     )
-    estate = Estate()
+    estate = Estate(image_id=image["id"])
     ids = estate.ids
     ids["tenant_id"] = tenant_id
     ids["asset_id"], ids["job_id"] = attempt["id"], attempt["job_id"]

@@ -1,17 +1,21 @@
 """Broken object-level authorisation sweep: every route of the OpenAPI
-document that names a resource answers 404 to another tenant, and no
-listing shows it another tenant's things."""
+document that names a resource, and every request-body field that does,
+answers 404 to another tenant, and no listing shows it another tenant's
+things."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
 import figures
 import pytest
+from bola_bodies import cases, concrete_path, id_fields
 from conftest import WITH_EVERYTHING, Platform
-from tenant_estate import Estate, build_estate
+from media_corpus import IMAGES, POSE
+from tenant_estate import Estate, build_estate, made, ready_asset
 
 pytestmark = [pytest.mark.security, pytest.mark.parametrize("platform", [WITH_EVERYTHING], indirect=True)]
 
@@ -72,39 +76,73 @@ async def call(
         return response.status_code, (await response.aread()).decode()
 
 
-async def test_every_route_answers_404_for_another_tenants_resources(platform: Platform) -> None:
-    alice_id, alice = await platform.tenant("alice")
-    _, mallory = await platform.tenant("mallory")
-    estate = await build_estate(platform, alice_id, alice)
-    spec = (await platform.api.get("/openapi.json")).json()
-    templated = [(m, p, op) for m, p, op in operations(spec) if PARAMETER.search(p)]
-
-    answers: dict[str, tuple[int, str]] = {}
-    for method, path, operation in templated:
+async def path_sweep(
+    platform: Platform, estate: Estate, caller: dict[str, str], spec: dict[str, Any]
+) -> dict[str, Any]:
+    """Every templated operation with ``estate``'s ids: what answered other than expected."""
+    wrong: dict[str, Any] = {}
+    for method, path, operation in operations(spec):
+        if not PARAMETER.search(path):
+            continue
         body = BODIES.get(f"{method} {path}", {} if "requestBody" in operation else None)
         if isinstance(body, dict):
             body = {name: estate.ids["asset_id"] if value == "{asset_id}" else value for name, value in body.items()}
-        status, text = await call(platform, method, concrete(estate, path), mallory, body)
-        answers[f"{method} {path}"] = (status, json.loads(text).get("code", "") if text else "")
-    expected = {
-        key: (401, "unauthenticated") if operator_only(op) else (404, "not_found")
-        for key, op in ((f"{m} {p}", op) for m, p, op in templated)
+        status, text = await call(platform, method, concrete(estate, path), caller, body)
+        answer = (status, json.loads(text).get("code", "") if text else "")
+        if answer != ((401, "unauthenticated") if operator_only(operation) else (404, "not_found")):
+            wrong[f"{method} {path}"] = answer
+    return wrong
+
+
+async def own_resources(platform: Platform, auth: dict[str, str]) -> dict[str, str]:
+    """The caller's own video, project, session and character, for the paths of the body sweep."""
+    video = (await ready_asset(platform, auth, POSE / "pose2sim_single_cam01.mp4"))["id"]
+    image = (await ready_asset(platform, auth, IMAGES / "grace_hopper.jpg"))["id"]
+    return {
+        "video": video,
+        "project_id": (await made(platform, auth, "/v1/projects", {"name": "mallory's"}))["id"],
+        "session_id": (await made(platform, auth, "/v1/sessions", {"name": "m", "reference_asset_id": video}))["id"],
+        "character_id": (await made(platform, auth, "/v1/characters", {"name": "m", "image_asset_id": image}))["id"],
     }
-    held = sum(answers[key] == expected[key] for key in expected)
+
+
+async def test_every_route_and_body_answers_404_for_another_tenants_resources(platform: Platform) -> None:
+    alice_id, alice = await platform.tenant("alice")
+    _, mallory = await platform.tenant("mallory")
+    estate, mine = await asyncio.gather(build_estate(platform, alice_id, alice), own_resources(platform, mallory))
+    spec = (await platform.api.get("/openapi.json")).json()
+    templated = [(m, p, op) for m, p, op in operations(spec) if PARAMETER.search(p)]
+
+    wrong_paths = await path_sweep(platform, estate, mallory, spec)
+    sweep = cases(estate, mine)
+    wrong_bodies: dict[str, Any] = {}
+    for case in sweep:
+        status, text = await call(platform, case.method, concrete_path(case, mine), mallory, case.body)
+        if (answer := (status, json.loads(text).get("code", "") if text else "")) != (404, "not_found"):
+            wrong_bodies[case.name] = answer
+    uncovered = id_fields(spec) - {case.name for case in sweep}
     figures.record(
-        "security", "BOLA: another tenant's ids on every templated route", 1, int(held == len(expected)),
-        f"{len(expected)} operations, {held}/{len(expected)} answered 404 (operator routes 401)",
+        "security", "BOLA: another tenant's ids on every templated route", 1, int(not wrong_paths),
+        f"{len(templated)} operations, {len(templated) - len(wrong_paths)}/{len(templated)} answered 404 "
+        "(operator routes 401)",
     )  # fmt: skip
-    assert {k: v for k, v in answers.items() if v != expected[k]} == {}
+    figures.record(
+        "security", "BOLA: another tenant's ids in request bodies", 1, int(not wrong_bodies and not uncovered),
+        f"{len(sweep)} body fields naming resources, {len(sweep) - len(wrong_bodies)}/{len(sweep)} answered 404",
+    )  # fmt: skip
+    assert wrong_paths == {}
+    assert uncovered == set(), "request-body fields naming resources that the sweep does not try"
+    assert wrong_bodies == {}
+    assert (await platform.api.get(f"/v1/projects/{mine['project_id']}", headers=mallory)).json()["items"] == []
 
     # No listing shows mallory anything of alice's.
-    mine = estate.all_ids()
+    theirs = estate.all_ids()
     for method, path, operation in operations(spec):
         if method != "GET" or PARAMETER.search(path) or operator_only(operation) or streams(operation):
             continue
         status, text = await call(platform, method, path, mallory, None, **LIST_QUERIES.get(path, {}))
         assert status == 200, (path, text)
-        assert [i for i in mine if i in text] == [], (path, text)
+        assert [i for i in theirs if i in text] == [], (path, text)
 
     # Alice still has every one of her things.
     for method, path, operation in templated:
