@@ -8,14 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 import figures
 import pytest
 from bola_bodies import cases, concrete_path, id_fields
 from conftest import WITH_EVERYTHING, Platform
+from fastapi.routing import APIWebSocketRoute
 from media_corpus import IMAGES, POSE
+from starlette.routing import BaseRoute
 from tenant_estate import Estate, build_estate, made, ready_asset
+from test_job_events import ws_url
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from reelforge_gateway.api.app import create_app
 
 pytestmark = [pytest.mark.security, pytest.mark.parametrize("platform", [WITH_EVERYTHING], indirect=True)]
 
@@ -94,6 +102,37 @@ async def path_sweep(
     return wrong
 
 
+def websocket_paths(platform: Platform) -> list[str]:
+    """The API's WebSocket routes, which the OpenAPI document leaves out (the app is only inspected)."""
+    app = create_app(
+        pool=cast(Any, None), settings=platform.gateway.settings, clients=cast(Any, None), feed=cast(Any, None)
+    )
+    return [route.path for route in _flattened(app.routes) if isinstance(route, APIWebSocketRoute)]
+
+
+def _flattened(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """Routes, with those of included routers (included without a prefix, as the app does) in their place."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        yield from _flattened(included.routes) if included is not None else (route,)
+
+
+async def websocket_sweep(platform: Platform, estate: Estate, caller: dict[str, str]) -> dict[str, Any]:
+    """Every templated WebSocket route with ``estate``'s ids: which was not closed with 4404 not_found."""
+    wrong: dict[str, Any] = {}
+    for path in filter(PARAMETER.search, websocket_paths(platform)):
+        async with connect(ws_url(platform, concrete(estate, path)), additional_headers=caller) as ws:
+            try:
+                await ws.recv()
+            except ConnectionClosed as closed:
+                answer = (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else None
+            else:
+                answer = None
+        if answer != (4404, "not_found"):
+            wrong[f"WEBSOCKET {path}"] = answer
+    return wrong
+
+
 async def own_resources(platform: Platform, auth: dict[str, str]) -> dict[str, str]:
     """The caller's own video, project, session and character, for the paths of the body sweep."""
     video = (await ready_asset(platform, auth, POSE / "pose2sim_single_cam01.mp4"))["id"]
@@ -114,6 +153,8 @@ async def test_every_route_and_body_answers_404_for_another_tenants_resources(pl
     templated = [(m, p, op) for m, p, op in operations(spec) if PARAMETER.search(p)]
 
     wrong_paths = await path_sweep(platform, estate, mallory, spec)
+    wrong_paths |= await websocket_sweep(platform, estate, mallory)
+    sockets = len(list(filter(PARAMETER.search, websocket_paths(platform))))
     sweep = cases(estate, mine)
     wrong_bodies: dict[str, Any] = {}
     for case in sweep:
@@ -123,8 +164,8 @@ async def test_every_route_and_body_answers_404_for_another_tenants_resources(pl
     uncovered = id_fields(spec) - {case.name for case in sweep}
     figures.record(
         "security", "BOLA: another tenant's ids on every templated route", 1, int(not wrong_paths),
-        f"{len(templated)} operations, {len(templated) - len(wrong_paths)}/{len(templated)} answered 404 "
-        "(operator routes 401)",
+        f"{len(templated)} operations + {sockets} WebSocket routes, "
+        f"{len(templated) + sockets - len(wrong_paths)}/{len(templated) + sockets} answered 404 (operator routes 401)",
     )  # fmt: skip
     figures.record(
         "security", "BOLA: another tenant's ids in request bodies", 1, int(not wrong_bodies and not uncovered),
