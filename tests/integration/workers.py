@@ -9,18 +9,19 @@ import signal
 import sys
 from pathlib import Path
 
-from support import free_port
-
 BIN = Path(sys.executable).parent
 
 
 class WorkerProcess:
-    """One replica of ``service`` on a fixed gRPC port, with this test's bus
-    prefix and the service's schema; its log goes to ``<work>/<service>.log``."""
+    """One replica of ``service`` on gRPC port ``port`` (the target the
+    platform was told), with this test's bus prefix and the service's schema;
+    its log goes to ``<work>/<service>.log``."""
 
-    def __init__(self, service: str, child_env: dict[str, str], uid: str, work: Path, **settings: object) -> None:
+    def __init__(
+        self, service: str, port: int, child_env: dict[str, str], uid: str, work: Path, **settings: object
+    ) -> None:
         self.service = service
-        self.port = free_port()
+        self.port = port
         self.log = work / f"{service}.log"
         (work / service).mkdir(parents=True, exist_ok=True)
         self.env = {
