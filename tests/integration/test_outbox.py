@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+from figures import record, runs
 from support import start_script, wait_for
 
 from reelforge.events.v1.envelope_pb2 import Envelope
@@ -68,7 +70,7 @@ async def test_relay_killed_between_publish_and_delete_loses_nothing_and_duplica
         for envelope in events:
             await add_to_outbox(conn, envelope)
 
-    child = await start_script("relay_dies_after_publish", child_env, str(len(events)))
+    child = await start_script("relay_dies_after_publish", child_env, str(len(events)), str(len(events)))
     assert await child.wait() == -9
     assert await _outbox_rows(db) == len(events), "the killed relay must not have deleted its rows"
     assert len(await _stream_event_ids(bus)) == len(events)
@@ -76,6 +78,39 @@ async def test_relay_killed_between_publish_and_delete_loses_nothing_and_duplica
     assert await OutboxRelay(db, bus, Metrics("test")).relay_once() == len(events)
     assert await _outbox_rows(db) == 0
     assert await _stream_event_ids(bus) == [e.event_id for e in events]
+
+
+@pytest.mark.chaos
+async def test_a_relay_crash_loop_loses_nothing_and_duplicates_nothing(
+    bus: Bus, db: Database, child_env: dict[str, str]
+) -> None:
+    """Relays SIGKILLed again and again, each at a random point of its batch
+    (after publishing, before deleting), while the outbox keeps filling."""
+    await db.migrate("test", None)
+    crashes = runs(full=20, fast=3)
+    chooser = random.Random(20261206)
+    events: list[Envelope] = []
+    for crash in range(crashes):
+        batch = [_progress(crash * 10 + i) for i in range(10)]
+        async with db.transaction() as conn:
+            for envelope in batch:
+                await add_to_outbox(conn, envelope)
+        events += batch
+        child = await start_script("relay_dies_after_publish", child_env, "10", str(chooser.randint(1, 10)))
+        assert await child.wait() == -9
+    await OutboxRelay(db, bus, Metrics("test")).relay_once()
+    relayed = await _stream_event_ids(bus)
+    exact = relayed == [e.event_id for e in events]
+    record(
+        "chaos",
+        "outbox relay crash loop",
+        crashes,
+        crashes if exact else 0,
+        f"{len(events)} events, {len(relayed)} in the stream, {len(set(relayed))} distinct, "
+        f"{await _outbox_rows(db)} rows left",
+    )
+    assert exact
+    assert await _outbox_rows(db) == 0
 
 
 async def test_relays_skip_no_row_when_concurrent_writers_commit_out_of_order(bus: Bus, db: Database) -> None:

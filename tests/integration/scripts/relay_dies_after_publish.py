@@ -1,5 +1,6 @@
-"""Child process for the relay crash test: relays the outbox, and SIGKILLs
-itself once every row is published but before the relay deletes them."""
+"""Child process for the relay crash tests: relays the outbox in batches of
+``rows``, and SIGKILLs itself once it has published ``die_after`` events
+(by default the whole batch), before the relay deletes their rows."""
 
 import asyncio
 import os
@@ -15,7 +16,7 @@ from reelforge_common.settings import ServiceSettings
 from reelforge_common.telemetry import Metrics
 
 
-async def main(rows: int) -> None:
+async def main(rows: int, die_after: int) -> None:
     settings = ServiceSettings()
     db = await Database.connect(settings.database_url.get_secret_value(), schema=settings.database_schema)
     bus = await Bus.connect(settings.nats_url, prefix=settings.bus_prefix, name="relay-crash")
@@ -26,7 +27,7 @@ async def main(rows: int) -> None:
         nonlocal published
         ack = await publish(envelope, ack_timeout_s=ack_timeout_s)
         published += 1
-        if published == rows:
+        if published == die_after:
             print("published all, dying", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
         return ack
@@ -35,4 +36,4 @@ async def main(rows: int) -> None:
     await OutboxRelay(db, bus, Metrics("child"), batch=rows).relay_once()
 
 
-asyncio.run(main(int(sys.argv[1])))
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[-1])))
