@@ -1,7 +1,7 @@
 """Broken object-level authorisation sweep: every route of the OpenAPI
-document that names a resource, and every request-body field that does,
-answers 404 to another tenant, and no listing shows it another tenant's
-things."""
+document that names a resource, every request-body field that does, every
+WebSocket route and every public gRPC method answer not found to another
+tenant, and no listing shows it another tenant's things."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
+import bola_grpc
 import figures
+import grpc
 import pytest
 from bola_bodies import cases, concrete_path, id_fields
 from conftest import WITH_EVERYTHING, Platform
@@ -162,6 +164,9 @@ async def test_every_route_and_body_answers_404_for_another_tenants_resources(pl
         if (answer := (status, json.loads(text).get("code", "") if text else "")) != (404, "not_found"):
             wrong_bodies[case.name] = answer
     uncovered = id_fields(spec) - {case.name for case in sweep}
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{platform.gateway.grpc_port}") as channel:
+        metadata = (("authorization", mallory["Authorization"]),)
+        grpc_tried, wrong_grpc = await bola_grpc.sweep(channel, estate, mine["video"], metadata)
     figures.record(
         "security", "BOLA: another tenant's ids on every templated route", 1, int(not wrong_paths),
         f"{len(templated)} operations + {sockets} WebSocket routes, "
@@ -171,7 +176,13 @@ async def test_every_route_and_body_answers_404_for_another_tenants_resources(pl
         "security", "BOLA: another tenant's ids in request bodies", 1, int(not wrong_bodies and not uncovered),
         f"{len(sweep)} body fields naming resources, {len(sweep) - len(wrong_bodies)}/{len(sweep)} answered 404",
     )  # fmt: skip
+    figures.record(
+        "security", "BOLA: another tenant's ids on the public gRPC API", 1, int(not wrong_grpc),
+        f"{grpc_tried} (method, id field) pairs, {grpc_tried - len(wrong_grpc)}/{grpc_tried} answered NOT_FOUND "
+        "(listings: nothing of theirs)",
+    )  # fmt: skip
     assert wrong_paths == {}
+    assert wrong_grpc == {}
     assert uncovered == set(), "request-body fields naming resources that the sweep does not try"
     assert wrong_bodies == {}
     assert (await platform.api.get(f"/v1/projects/{mine['project_id']}", headers=mallory)).json()["items"] == []
