@@ -1,54 +1,53 @@
-"""The notify service killed mid-delivery: no message is lost, and the
-duplicate a receiver may see carries the same webhook-id."""
+"""The notify service killed mid-delivery, again and again: no message is
+lost, and the duplicate a receiver may see carries the same webhook-id."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Platform
+from figures import record, runs
 from support import free_port, wait_for
 from test_webhooks import RECEIVER_HOST, announce
+from workers import WorkerProcess
 
 from reelforge.events.v1.transcription_pb2 import TranscriptionCompleted
 from reelforge_common.bus import Bus
 from reelforge_devstack.webhook_receiver import Reply, WebhookReceiver
 
-NOTIFY = str(Path(sys.executable).parent / "reelforge-notify")
 PORT = free_port()
+KILLS = runs(full=20, fast=1)
 
-pytestmark = pytest.mark.parametrize("platform", [{"gateway": {"notify_target": f"127.0.0.1:{PORT}"}}], indirect=True)
-
-
-async def start_notify(child_env: dict[str, str], uid: str) -> asyncio.subprocess.Process:
-    env = {
-        **child_env,
-        "REELFORGE_DATABASE_SCHEMA": f"{uid}_notify",
-        "REELFORGE_GRPC_PORT": str(PORT),
-        "REELFORGE_WEBHOOK_ALLOW_NETWORKS": f'["{RECEIVER_HOST}/32"]',
-        # A claimed delivery whose replica died is tried again after 3 s.
-        "REELFORGE_DELIVERY_TIMEOUT_S": "2",
-        "REELFORGE_DELIVERY_LEASE_S": "3",
-    }
-    return await asyncio.create_subprocess_exec(
-        NOTIFY, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-    )
+pytestmark = [
+    pytest.mark.chaos,
+    pytest.mark.parametrize("platform", [{"external": {"notify": f"127.0.0.1:{PORT}"}}], indirect=True),
+]
 
 
-async def test_a_delivery_survives_notify_being_killed(
-    platform: Platform, bus: Bus, child_env: dict[str, str], uid: str
+async def test_deliveries_survive_notify_being_killed_mid_delivery(
+    platform: Platform, bus: Bus, child_env: dict[str, str], uid: str, tmp_path: Path
 ) -> None:
     tenant, auth = await platform.tenant("acme")
-    first = await start_notify(child_env, uid)
-    second: asyncio.subprocess.Process | None = None
+    notify = WorkerProcess(
+        "notify",
+        PORT,
+        child_env,
+        uid,
+        tmp_path,
+        webhook_allow_networks=[f"{RECEIVER_HOST}/32"],
+        # A claimed delivery whose replica died is tried again after 3 s.
+        delivery_timeout_s=2,
+        delivery_lease_s=3,
+    )
+    started_at = time.monotonic()
+    await notify.start()
     try:
         async with WebhookReceiver(RECEIVER_HOST) as receiver:
-            receiver.replies = [Reply(hang=True)]  # the first attempt never gets an answer
             webhook: dict[str, str] = {}
 
             async def created() -> bool:
@@ -58,29 +57,42 @@ async def test_a_delivery_survives_notify_being_killed(
                 return response.status_code == 201
 
             await wait_for(created, timeout_s=60, what="notify to start")
-            await announce(bus, tenant, "transcription.completed", TranscriptionCompleted())
-            await receiver.wait_for(1)
-            first.send_signal(signal.SIGKILL)  # mid-delivery: the request is in flight
-            await first.wait()
-            # Announced while notify is down: waits in JetStream.
-            await announce(bus, tenant, "transcription.completed", TranscriptionCompleted())
-            second = await start_notify(child_env, uid)
-            await receiver.wait_for(3, timeout_s=60)
+            for _ in range(KILLS):
+                receiver.replies = [Reply(hang=True)]  # this round's first attempt never gets an answer
+                seen = len(receiver.received)
+                await announce(bus, tenant, "transcription.completed", TranscriptionCompleted())
+                await receiver.wait_for(seen + 1)
+                await notify.kill()  # mid-delivery: the request is in flight
+                # Announced while notify is down: waits in JetStream.
+                await announce(bus, tenant, "transcription.completed", TranscriptionCompleted())
+                await notify.start()
+                await receiver.wait_for(seen + 3, timeout_s=60)
             await asyncio.sleep(1.0)
-        ids = [request.headers["webhook-id"] for request in receiver.received]
-        killed = ids[0]
-        # The duplicate is recognisable by its id, and the message announced meanwhile arrived too.
-        assert sorted(Counter(ids).values()) == [1, 2]
-        assert ids.count(killed) == 2
-        assert len({r.body for r in receiver.received if r.headers["webhook-id"] == killed}) == 1
-        logged = await only_delivery_of(platform, auth, webhook["id"], killed)
-        assert (logged["status"], logged["attempts"]) == ("succeeded", 2)
-        assert [a["status_code"] for a in logged["attempt_log"]] == [204]  # the killed attempt left no answer
+            ids = [request.headers["webhook-id"] for request in receiver.received]
+            killed = [ids[i] for i in range(0, len(ids), 3)]
+            logged = [await only_delivery_of(platform, auth, webhook["id"], message) for message in killed]
     finally:
-        for process in (first, second):
-            if process is not None and process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                await process.wait()
+        await notify.stop()
+    counts = Counter(ids)
+    # Each killed delivery arrives again with its id, and the message announced meanwhile arrives too.
+    exact = sum(counts[message] == 2 for message in killed)
+    record(
+        "chaos",
+        "notify SIGKILL mid-delivery",
+        KILLS,
+        exact,
+        f"{len(counts)}/{2 * KILLS} messages delivered, {exact} killed deliveries retried under the same "
+        f"webhook-id, {sum(n > 2 for n in counts.values())} delivered more than twice "
+        f"({time.monotonic() - started_at:.0f} s)",
+    )
+    assert sorted(counts.values()) == [1] * KILLS + [2] * KILLS
+    assert exact == KILLS
+    for message in killed:
+        bodies = {r.body for r in receiver.received if r.headers["webhook-id"] == message}
+        assert len(bodies) == 1
+    for delivery in logged:
+        assert (delivery["status"], delivery["attempts"]) == ("succeeded", 2)
+        assert [a["status_code"] for a in delivery["attempt_log"]] == [204]  # the killed attempt left no answer
 
 
 async def only_delivery_of(
