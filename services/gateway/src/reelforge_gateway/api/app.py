@@ -28,6 +28,7 @@ from reelforge_gateway.api import (
     webhooks,
 )
 from reelforge_gateway.api.admission import Admission
+from reelforge_gateway.api.null_characters import RefuseNullCharacters
 from reelforge_gateway.api.outages import Outages
 from reelforge_gateway.config import GatewaySettings
 from reelforge_gateway.internal import InternalClients
@@ -63,6 +64,7 @@ def create_app(
     app.state.clients = clients
     app.state.feed = feed
     install_problem_handlers(app)
+    app.add_middleware(RefuseNullCharacters)  # inside Admission: the caller is known first
     app.add_middleware(Admission, pool=pool, settings=settings)
     app.add_middleware(Outages)  # added last: outermost, it sees admission's failures too
     for router in (
@@ -89,9 +91,11 @@ def create_app(
 
     def openapi_with_admission() -> dict[str, Any]:
         schema = original_openapi()
-        schema.setdefault("components", {}).setdefault("schemas", {})["ProblemDetails"] = (
-            ProblemDetails.model_json_schema()
-        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ProblemDetails"] = ProblemDetails.model_json_schema()
+        # Validation errors are problem documents too, not FastAPI's HTTPValidationError.
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
         for path, operations in schema["paths"].items():
             _document_admission(path, operations)
         return schema
@@ -106,18 +110,26 @@ _IDEMPOTENCY_KEY = {
     "required": False,
     "description": "Run this request at most once: a retry with the same key and request replays the "
     "first response (`Idempotent-Replayed: true`); kept for a day",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+    # 1 to 255 visible ASCII characters as a structured-field string ("..."), or bare
+    # (then not both starting and ending with a quote): what idempotency.key_of accepts.
+    "schema": {
+        "type": "string",
+        "pattern": r'^(?:"[\x21-\x7e]{1,255}"|[\x21\x23-\x7e][\x21-\x7e]{0,254}|"|"[\x21-\x7e]{0,253}[\x21\x23-\x7e])$',
+    },
 }
 
 
 def _document_admission(path: str, operations: dict[str, Any]) -> None:
-    """What every operation may also answer: the tenant's rate limit, a body
-    that cannot be parsed and, on POST, Idempotency-Key's refusals."""
+    """What every operation may also answer: the tenant's rate limit, a NUL
+    character refused (``validation_failed``), a body that cannot be parsed
+    and, on POST, Idempotency-Key's refusals."""
     for method, operation in operations.items():
         responses = operation.setdefault("responses", {})
         if not path.startswith("/v1/admin/"):
             responses.update({str(k): v for k, v in documented("rate_limited").items()})
-        if method in {"post", "patch"}:
+        if path.startswith("/v1/") and _documents_framework_validation(responses):
+            responses.update({str(k): v for k, v in documented("validation_failed").items()})
+        if method in {"post", "put", "patch"}:
             responses.update({str(k): v for k, v in documented("malformed_request").items()})
         if method == "post":
             operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
@@ -127,3 +139,10 @@ def _document_admission(path: str, operations: dict[str, Any]) -> None:
                     responses[str(status)] = entry
                 else:  # the route documents this status already: name our codes too
                     existing["description"] += "; or " + str(entry["description"]).split(": ", 1)[1]
+
+
+def _documents_framework_validation(responses: dict[str, Any]) -> bool:
+    """Whether 422 is undocumented or documented as FastAPI's own
+    ``HTTPValidationError``, which the problem handlers never send."""
+    entry = responses.get("422")
+    return entry is None or "application/json" in entry.get("content", {})

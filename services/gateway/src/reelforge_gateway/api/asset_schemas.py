@@ -124,8 +124,13 @@ class DownloadUrl(BaseModel):
 
 class UploadCreate(BaseModel):
     filename: str = Field(min_length=1, max_length=255)
-    size_bytes: int = Field(gt=0, description="Exact size of the file")
-    content_type: str = Field(default="application/octet-stream", max_length=100)
+    size_bytes: int = Field(gt=0, le=5 * 1024**4, description="Exact size of the file (S3 holds up to 5 TiB)")
+    content_type: str = Field(
+        default="application/octet-stream",
+        max_length=100,
+        # A media type (RFC 6838 names, optional parameters in visible ASCII): it becomes an S3 header.
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*(?: *;[ -~]*)?$",
+    )
 
 
 class PartUrl(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, status
 
 from reelforge_gateway.api.asset_schemas import Asset, AssetPage, DownloadUrl, FramesCreate, FrameSet
 from reelforge_gateway.api.deps import Clients, Feed, Ingest, Pool, Reader, Settings, Writer
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.form_stream import FormFile
 from reelforge_gateway.operations import accepted, assets
 from reelforge_gateway.operations.paging import DEFAULT_PAGE, MAX_PAGE
@@ -51,7 +52,8 @@ AssetStatus = Literal["uploading", "importing", "processing", "ready", "failed"]
         "concurrent_jobs_exceeded",
         "monthly_minutes_exceeded",
         "unavailable",
-    ),
+    )
+    | follow(201, "/v1/assets/{asset_id}", "asset_id", "get", "delete"),
 )
 async def upload_asset(
     request: Request, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings, feed: Feed

@@ -156,5 +156,8 @@ class BudgetUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     monthly_usd: float | None = Field(
-        ge=0, le=10_000_000, description="Monthly budget in USD; 0 for unlimited; null for the deployment's default"
+        ge=0,
+        le=10_000_000,
+        strict=True,  # a number: not `false`, not "5"
+        description="Monthly budget in USD; 0 for unlimited; null for the deployment's default",
     )

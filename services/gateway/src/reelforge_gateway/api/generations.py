@@ -21,6 +21,7 @@ from reelforge_gateway.api.generation_schemas import (
     Provider,
     Spend,
 )
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.operations import generations as operations
 from reelforge_gateway.problems import ProblemError, documented
@@ -102,7 +103,10 @@ async def list_providers(_: Reader, aigen: Aigen) -> list[Provider]:
 @router.post(
     "/v1/characters",
     status_code=status.HTTP_201_CREATED,
-    responses=documented("validation_failed", "not_found", "not_an_image", "asset_not_ready"),
+    responses={
+        **documented("validation_failed", "not_found", "not_an_image", "asset_not_ready"),
+        **follow(201, "/v1/characters/{character_id}", "character_id", "get", "patch", "delete"),
+    },
 )
 async def create_character(body: CharacterCreate, caller: Writer, clients: Clients) -> Character:
     """A named reference image (an image asset: upload it with `POST /v1/assets`),

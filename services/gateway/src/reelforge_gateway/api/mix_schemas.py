@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -16,14 +16,16 @@ Tags = dict[str, str]
 
 
 class Combination(BaseModel):
-    picks: list[int] = Field(min_length=1, max_length=10, description="One index into each group, in group order")
+    picks: list[Annotated[int, Field(ge=0, le=19)]] = Field(
+        min_length=1, max_length=10, description="One index into each group, in group order"
+    )
     settings: ExportCreate | None = Field(default=None, description="This variant's settings; null: the mix's")
     metadata: Tags = Field(default_factory=dict, max_length=20, description="Tags written into this variant's file")
 
 
 class MixCreate(BaseModel):
     name: str = Field(default="mix", min_length=1, max_length=200)
-    groups: list[list[str]] = Field(
+    groups: list[Annotated[list[str], Field(min_length=1, max_length=20)]] = Field(
         min_length=1, max_length=10, description="Groups of ready video assets (1-20 each), used whole"
     )
     mode: Literal["auto", "manual"] = "auto"

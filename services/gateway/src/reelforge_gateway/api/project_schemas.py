@@ -13,6 +13,7 @@ from reelforge_common.proto_time import datetime_of
 from reelforge_gateway.api.schemas import JobError
 
 _NAME = Field(min_length=1, max_length=200)
+_UINT32 = 2**32 - 1  # positions travel to render as uint32
 
 
 def _when(stamp: Timestamp) -> datetime:
@@ -31,7 +32,7 @@ class ProjectUpdate(BaseModel):
 
 class RenderedClip(BaseModel):
     clip_job_id: str = Field(min_length=1, max_length=100)
-    index: int = Field(ge=0, description="The clip's `index` in the clip job")
+    index: int = Field(ge=0, le=19, description="The clip's `index` in the clip job (a job makes up to 20)")
 
 
 class ItemCreate(BaseModel):
@@ -46,7 +47,9 @@ class ItemCreate(BaseModel):
     )
     trim_in: float = Field(default=0.0, ge=0, description="Seconds into the asset (or clip) where this clip starts")
     trim_out: float | None = Field(default=None, gt=0, description="Where it ends; omit for the end")
-    position: int | None = Field(default=None, ge=0, description="Where to insert (0: first); omit to append")
+    position: int | None = Field(
+        default=None, ge=0, le=_UINT32, description="Where to insert (0: first); omit to append"
+    )
 
     @model_validator(mode="after")
     def one_source(self) -> Self:
@@ -58,7 +61,7 @@ class ItemCreate(BaseModel):
 class ItemUpdate(BaseModel):
     trim_in: float | None = Field(default=None, ge=0)
     trim_out: float | None = Field(default=None, ge=0, description="0: the asset's end")
-    position: int | None = Field(default=None, ge=0, description="Move the clip here (0: first)")
+    position: int | None = Field(default=None, ge=0, le=_UINT32, description="Move the clip here (0: first)")
 
 
 class ProjectItem(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from reelforge_gateway.api.deps import Clients, Feed, Pool, Reader, Settings, Writer
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.api.project_schemas import (
     Export,
     ExportCreate,
@@ -28,7 +29,14 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")]
 
 
-@router.post("/v1/projects", status_code=status.HTTP_201_CREATED, responses=documented("validation_failed"))
+@router.post(
+    "/v1/projects",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **documented("validation_failed"),
+        **follow(201, "/v1/projects/{project_id}", "project_id", "get", "patch", "delete"),
+    },
+)
 async def create_project(body: ProjectCreate, caller: Writer, clients: Clients) -> Project:
     """An empty project: add clips to it, then export it."""
     return await operations.create_project(clients.projects, tenant_id=caller.tenant_id, name=body.name)

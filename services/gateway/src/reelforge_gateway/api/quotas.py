@@ -43,7 +43,8 @@ class QuotaPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_upload_bytes: int | None = Field(default=None, gt=0, le=2**63 - 1)
+    # At most S3's largest object (5 TiB), a bound JSON numbers carry exactly (2**63 - 1 does not).
+    max_upload_bytes: int | None = Field(default=None, gt=0, le=5 * 1024**4)
     max_media_duration_s: float | None = Field(default=None, gt=0, le=10**7)
     max_concurrent_jobs: int | None = Field(default=None, gt=0, le=1_000_000)
     monthly_minutes: int | None = Field(default=None, gt=0, le=2**31 - 1)

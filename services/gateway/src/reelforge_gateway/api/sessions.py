@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from reelforge_gateway.api.deps import Clients, Feed, Pool, Reader, Settings, Writer
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.api.session_schemas import (
     RecordingCreate,
@@ -24,7 +25,11 @@ router = APIRouter(tags=["pose"], responses=documented("unauthenticated", "forbi
 _ASSET_REFUSALS = ("not_found", "validation_failed", "asset_not_ready", "asset_failed", "no_video")
 
 
-@router.post("/v1/sessions", status_code=status.HTTP_201_CREATED, responses=documented(*_ASSET_REFUSALS))
+@router.post(
+    "/v1/sessions",
+    status_code=status.HTTP_201_CREATED,
+    responses={**documented(*_ASSET_REFUSALS), **follow(201, "/v1/sessions/{session_id}", "session_id", "get")},
+)
 async def create_session(body: SessionCreate, caller: Writer, clients: Clients) -> Session:
     """A practice session on a reference video (a ready video asset)."""
     return Session.from_message(await operations.create_session(clients, tenant_id=caller.tenant_id, body=body))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from reelforge_gateway.api.asset_schemas import Asset, Upload, UploadCreate
 from reelforge_gateway.api.deps import Feed, Ingest, Pool, Settings, Writer
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.operations import uploads
 from reelforge_gateway.problems import documented
 
@@ -24,9 +25,16 @@ _REFUSALS = (
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=documented(
-        "validation_failed", "empty_upload", "upload_too_large", "concurrent_jobs_exceeded", "monthly_minutes_exceeded"
-    ),
+    responses={
+        **documented(
+            "validation_failed",
+            "empty_upload",
+            "upload_too_large",
+            "concurrent_jobs_exceeded",
+            "monthly_minutes_exceeded",
+        ),
+        **follow(201, "/v1/uploads/{asset_id}", "asset_id", "get", "delete", field="asset_id"),
+    },
 )
 async def create_upload(body: UploadCreate, caller: Writer, pool: Pool, ingest: Ingest, settings: Settings) -> Upload:
     """Start an upload of `size_bytes`: PUT each part to its presigned URL

@@ -101,9 +101,19 @@ class Replayed(BaseModel):
     replayed: int = Field(description="Deliveries queued again")
 
 
-class EmailSettings(BaseModel):
-    address: str = Field(default="", max_length=320, description="Where job emails go")
+class EmailSettingsUpdate(BaseModel):
+    """The tenant's email settings as a PUT sends them."""
+
+    address: str = Field(
+        default="",
+        max_length=320,
+        pattern=r"^(?:[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+)?$",  # what notify accepts as an address
+        description="Where job emails go",
+    )
     event_types: list[EmailEventType] = Field(default_factory=list, description="Empty: both")
     job_kinds: list[JobKind] = Field(default_factory=list, max_length=20, description="Empty: every kind")
-    enabled: bool = False
+    enabled: bool = Field(default=False, strict=True)
+
+
+class EmailSettings(EmailSettingsUpdate):
     updated_at: datetime | None = None

@@ -12,11 +12,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, status
 
 from reelforge_gateway.api.deps import Admin, Notify, Reader, Writer
+from reelforge_gateway.api.links import follow
 from reelforge_gateway.api.webhook_schemas import (
     Delivery,
     DeliveryDetail,
     DeliveryPage,
     EmailSettings,
+    EmailSettingsUpdate,
     Replay,
     Replayed,
     Webhook,
@@ -34,7 +36,14 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page")]
 
 
-@router.post("/v1/webhooks", status_code=status.HTTP_201_CREATED, responses=documented(*_URL_REFUSALS))
+@router.post(
+    "/v1/webhooks",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **documented(*_URL_REFUSALS),
+        **follow(201, "/v1/webhooks/{webhook_id}", "webhook_id", "get", "patch", "delete"),
+    },
+)
 async def create_webhook(body: WebhookCreate, caller: Admin, notify: Notify) -> WebhookWithSecret:
     """Register an endpoint for the tenant's job events. The URL must be http(s)
     and resolve only to public addresses. The answer holds the signing secret,
@@ -138,7 +147,7 @@ async def get_email_settings(caller: Reader, notify: Notify) -> EmailSettings:
     tags=["notifications"],
     responses=documented("validation_failed", "email_not_configured"),
 )
-async def put_email_settings(body: EmailSettings, caller: Admin, notify: Notify) -> EmailSettings:
+async def put_email_settings(body: EmailSettingsUpdate, caller: Admin, notify: Notify) -> EmailSettings:
     """Turn job emails on or off: an email to `address` when a job succeeds or
     fails (filtered by `event_types` and `job_kinds`). The address also hears
     when a webhook endpoint is disabled."""

@@ -14,6 +14,7 @@ from reelforge_gateway.api.webhook_schemas import (
     DeliveryDetail,
     DeliveryPage,
     EmailSettings,
+    EmailSettingsUpdate,
     Webhook,
     WebhookCreate,
     WebhookPage,
@@ -182,7 +183,7 @@ async def get_email_settings(notify: NotifyClient, *, tenant_id: str) -> EmailSe
     return _email_view(await notify.calling(lambda: notify.stub.GetEmailSettings(ref, timeout=notify.timeout_s)))
 
 
-async def put_email_settings(notify: NotifyClient, *, tenant_id: str, body: EmailSettings) -> EmailSettings:
+async def put_email_settings(notify: NotifyClient, *, tenant_id: str, body: EmailSettingsUpdate) -> EmailSettings:
     request = notify_pb2.EmailSettings(
         tenant_id=tenant_id,
         address=body.address,
