@@ -9,8 +9,9 @@ at run time:
 * :meth:`reset` closes every open connection with a TCP RST (``SO_LINGER`` 0);
   ``reset_new`` does the same to each connection as it is accepted;
 * ``blackhole``: bytes are read and dropped, both ways, on open and new
-  connections (a stream that lost bytes stays corrupt once it is lifted:
-  :meth:`reset` it);
+  connections; a connection that was blackholed stays silent after
+  :meth:`heal`, as after a network partition (the client must notice it
+  itself, by pings or timeouts, or be :meth:`reset`); new ones work;
 * :meth:`go_down` stops listening (connections are refused) and resets open
   connections; :meth:`come_up` listens again on the same port.
 """
@@ -33,6 +34,7 @@ class _Link:
     client: asyncio.StreamWriter
     upstream: asyncio.StreamWriter | None = None
     pumps: list[asyncio.Task[None]] = field(default_factory=list)
+    dead: bool = False  # blackholed once: forwards nothing, ever
 
     def reset(self) -> None:
         for writer in (self.client, self.upstream):
@@ -108,8 +110,8 @@ class FaultProxy:
             await self.start()
 
     def heal(self) -> None:
-        """No latency, resets or blackhole from now on (connections a
-        blackhole corrupted stay as they are)."""
+        """No latency, resets or blackhole for new connections (blackholed
+        ones stay silent: see the module's docstring)."""
         self.latency_ms = 0.0
         self.reset_new = False
         self.blackhole = False
@@ -137,7 +139,8 @@ class FaultProxy:
         self._links.add(link)
         try:
             if self.blackhole:  # accept and swallow; never reach the upstream
-                await self._pump(reader, None)
+                link.dead = True
+                await self._pump(link, reader, None)
                 return
             try:
                 up_reader, link.upstream = await asyncio.open_connection(*self.upstream)
@@ -145,8 +148,8 @@ class FaultProxy:
                 link.reset()
                 return
             link.pumps = [
-                asyncio.create_task(self._pump(reader, link.upstream)),
-                asyncio.create_task(self._pump(up_reader, writer)),
+                asyncio.create_task(self._pump(link, reader, link.upstream)),
+                asyncio.create_task(self._pump(link, up_reader, writer)),
             ]
             await asyncio.wait(link.pumps, return_when=asyncio.FIRST_COMPLETED)
             for writer_ in (link.client, link.upstream):  # one side ended: end the other too
@@ -155,12 +158,13 @@ class FaultProxy:
         finally:
             self._links.discard(link)
 
-    async def _pump(self, source: asyncio.StreamReader, target: asyncio.StreamWriter | None) -> None:
+    async def _pump(self, link: _Link, source: asyncio.StreamReader, target: asyncio.StreamWriter | None) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
             while chunk := await source.read(_CHUNK):
                 if self.latency_ms:
                     await asyncio.sleep(self.latency_ms / 1000)
-                if self.blackhole or target is None:
+                link.dead = link.dead or self.blackhole
+                if link.dead or target is None:
                     continue
                 target.write(chunk)
                 await target.drain()

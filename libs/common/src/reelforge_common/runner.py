@@ -114,7 +114,11 @@ class RunningService(Generic[S]):
         )
         await db.migrate(name, self.definition.migrations)
         bus = await Bus.connect(
-            settings.nats_url, prefix=settings.bus_prefix, name=f"reelforge-{name}", replicas=settings.stream_replicas
+            settings.nats_url,
+            prefix=settings.bus_prefix,
+            name=f"reelforge-{name}",
+            replicas=settings.stream_replicas,
+            ping_interval_s=settings.nats_ping_interval_s,
         )
         await bus.ensure_streams()
         store = None

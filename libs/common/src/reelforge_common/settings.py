@@ -36,6 +36,9 @@ class ServiceSettings(BaseSettings):
     bus_prefix: str = Field(default="rf", pattern=r"^[a-z][a-z0-9_]*$")
     # Replicas of each JetStream stream (3 on a production cluster).
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    # NATS is pinged this often; 3 pings unanswered (a silent partition)
+    # and the connection is replaced, so a dead link is noticed in ~4 intervals.
+    nats_ping_interval_s: float = Field(default=10.0, gt=0)
 
     database_url: SecretStr = SecretStr("")
     # The service's own schema; empty means the service's name.

@@ -15,6 +15,8 @@ from reelforge_common.bus.streams import StreamSpec, default_streams, ensure_str
 from reelforge_common.bus.subjects import event_subject, events_stream
 
 log = logging.getLogger(__name__)
+# Unanswered pings after which the client drops a connection and reconnects.
+_MAX_OUTSTANDING_PINGS = 3
 
 
 class Bus:
@@ -35,9 +37,20 @@ class Bus:
         self.closing = False
 
     @classmethod
-    async def connect(cls, url: str, *, prefix: str, name: str, replicas: int = 1, wait_s: float = 30.0) -> Bus:
+    async def connect(
+        cls,
+        url: str,
+        *,
+        prefix: str,
+        name: str,
+        replicas: int = 1,
+        wait_s: float = 30.0,
+        ping_interval_s: float = 10.0,
+    ) -> Bus:
         """Connect, waiting up to ``wait_s`` for NATS; once connected, the
-        client reconnects for ever."""
+        client reconnects for ever. It pings the server every
+        ``ping_interval_s``: a connection that leaves 3 pings unanswered (a
+        silent partition, no RST) is dropped and replaced."""
         bus: Bus | None = None
 
         async def on_reconnect() -> None:
@@ -58,6 +71,8 @@ class Bus:
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             allow_reconnect=True,
+            ping_interval=ping_interval_s,
+            max_outstanding_pings=_MAX_OUTSTANDING_PINGS,
             reconnected_cb=on_reconnect,
             disconnected_cb=on_disconnect,
             error_cb=on_error,
