@@ -74,7 +74,7 @@ def stack_env() -> Iterator[dict[str, str]]:
         for component in reversed(started):  # leave nothing half-started behind
             component.stop()
         raise
-    sessions = StackSessions(stack.layout.root / "test-sessions")
+    sessions = StackSessions(stack.layout.dir / "test-sessions")
     sessions.join([component.name for component in started])
     env = stack.external_env() or read_env_file(stack.layout.env_file)
     yield env

@@ -38,9 +38,14 @@ class Analyses:
         for channel in self._channels:
             await channel.close()
 
-    async def finished_transcript(self, *, tenant_id: str, asset_id: str) -> dict[str, Any] | None:
-        """The asset's latest transcript document, if one has completed."""
-        request = transcription_pb2.GetTranscriptRequest(tenant_id=tenant_id, asset_id=asset_id)
+    async def finished_transcript(
+        self, *, tenant_id: str, asset_id: str, transcript_id: str = ""
+    ) -> dict[str, Any] | None:
+        """The asset's latest transcript document (or the one ``transcript_id``
+        names), if it has completed."""
+        request = transcription_pb2.GetTranscriptRequest(
+            tenant_id=tenant_id, asset_id=asset_id, transcript_id=transcript_id
+        )
         try:
             document = await self._transcription.GetTranscript(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as exc:

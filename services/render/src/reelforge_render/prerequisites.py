@@ -120,26 +120,31 @@ class Prerequisites:
             await self._store.delete_prefix(self._store.key(event.tenant_id, clip_job_id) + "/")
 
     async def _start(self, conn: Connection, job: ClipJobRow, asset: AssetRow) -> None:
-        """Ask for the job's analyses (reusing finished ones); ready at once if both exist."""
+        """Ask for the job's analyses, reusing finished ones and joining the
+        ones the asset's other clip jobs wait for; ready at once if both exist."""
         if not asset.has_video:
             await self._fail(
                 conn, job, "no_video", f"asset {asset.asset_id} has no video track: there is nothing to clip"
             )
             return
         tenant, language = job.tenant_id, job.options.language
+        others = await clip_jobs.analysing(conn, tenant_id=tenant, asset_id=asset.asset_id)
         transcript = await self._analyses.finished_transcript(tenant_id=tenant, asset_id=asset.asset_id)
         if transcript is not None and (not language or transcript.get("language") == language):
             transcript_id, transcript_ready = str(transcript["transcript_id"]), True
         else:
-            transcript_id = await self._analyses.request_transcription(
+            pending = (o.transcript_id for o in others if not o.transcript_ready and o.options.language == language)
+            transcript_id = next(pending, "") or await self._analyses.request_transcription(
                 tenant_id=tenant, job_id=job.job_id, asset_id=asset.asset_id, language=language
             )
             transcript_ready = False
         pose_id = await self._analyses.finished_pose(tenant_id=tenant, asset_id=asset.asset_id)
         pose_ready = pose_id is not None
         if pose_id is None:
-            pose_id = await self._analyses.request_pose(
-                tenant_id=tenant, job_id=job.job_id, asset_id=asset.asset_id, fps=self._pose_fps
+            pose_id = next((o.pose_analysis_id for o in others if not o.pose_ready), "") or (
+                await self._analyses.request_pose(
+                    tenant_id=tenant, job_id=job.job_id, asset_id=asset.asset_id, fps=self._pose_fps
+                )
             )
         await clip_jobs.start_analysing(
             conn,
@@ -158,48 +163,52 @@ class Prerequisites:
 
     # The analyses.
 
-    async def _job_of(self, conn: Connection, event: Event[Any]) -> ClipJobRow | None:
-        """The clip job an analysis event belongs to (None: another kind of job's, or finished)."""
+    async def _waiting(self, conn: Connection, event: Event[Any]) -> tuple[str, list[ClipJobRow]]:
+        """The analysis an event is about, and the clip jobs waiting for it:
+        the one that asked for it and those that joined (none: another kind
+        of job's, or finished)."""
+        analysis = _ANALYSIS_OF[event.event_type.split(".")[0]]
         if not event.correlation_id:
-            return None
-        job = await clip_jobs.by_job(conn, tenant_id=event.tenant_id, job_id=event.correlation_id, lock=True)
-        return job if job is not None and job.status == "analysing" else None
+            return analysis, []
+        asker = await clip_jobs.by_job(conn, tenant_id=event.tenant_id, job_id=event.correlation_id)
+        if asker is None:
+            return analysis, []
+        analysis_id = asker.transcript_id if analysis == "transcript" else asker.pose_analysis_id
+        return analysis, await clip_jobs.sharing(
+            conn, tenant_id=event.tenant_id, analysis=analysis, analysis_id=analysis_id
+        )
 
     async def on_done(self, event: Event[Any]) -> None:
-        analysis = _ANALYSIS_OF[event.event_type.split(".")[0]]
         async with self._db.transaction() as conn:
-            job = await self._job_of(conn, event)
-            if job is None or not await first_delivery(conn, consumer=FLOW_CONSUMER, event_id=event.event_id):
+            analysis, jobs = await self._waiting(conn, event)
+            if not jobs or not await first_delivery(conn, consumer=FLOW_CONSUMER, event_id=event.event_id):
                 return
-            await clip_jobs.mark_analysed(conn, tenant_id=job.tenant_id, clip_job_id=job.id, analysis=analysis)
-            other_ready = job.pose_ready if analysis == "transcript" else job.transcript_ready
-            if other_ready:
-                await self._ready(conn, job)
+            for job in jobs:
+                await clip_jobs.mark_analysed(conn, tenant_id=job.tenant_id, clip_job_id=job.id, analysis=analysis)
+                if job.pose_ready if analysis == "transcript" else job.transcript_ready:
+                    await self._ready(conn, job)
 
     async def on_failed(self, event: Event[JobFailed]) -> None:
         failed, domain = event.payload, event.event_type.split(".")[0]
         async with self._db.transaction() as conn:
-            job = await self._job_of(conn, event)
-            if job is None:
-                return
-            await self._fail(conn, job, failed.code or f"{domain}_failed", f"{domain} failed: {failed.message}")
+            _, jobs = await self._waiting(conn, event)
+            for job in jobs:
+                await self._fail(conn, job, failed.code or f"{domain}_failed", f"{domain} failed: {failed.message}")
 
     async def on_progress(self, event: Event[JobProgress]) -> None:
-        analysis = _ANALYSIS_OF[event.event_type.split(".")[0]]
+        fraction = min(max(event.payload.fraction, 0.0), 1.0)
         async with self._db.transaction() as conn:
-            job = await self._job_of(conn, event)
-            if job is None:
-                return
-            fraction = min(max(event.payload.fraction, 0.0), 1.0)
-            await clip_jobs.set_progress(
-                conn, tenant_id=job.tenant_id, clip_job_id=job.id, analysis=analysis, fraction=fraction
-            )
-            done = {"transcript": job.transcript_progress, "pose": job.pose_progress, analysis: fraction}
-            if job.transcript_ready:
-                done["transcript"] = 1.0
-            if job.pose_ready:
-                done["pose"] = 1.0
-            await self._announce(conn, job, "analysing", 0.05 + (ANALYSED_AT - 0.05) * sum(done.values()) / 2)
+            analysis, jobs = await self._waiting(conn, event)
+            for job in jobs:
+                await clip_jobs.set_progress(
+                    conn, tenant_id=job.tenant_id, clip_job_id=job.id, analysis=analysis, fraction=fraction
+                )
+                done = {"transcript": job.transcript_progress, "pose": job.pose_progress, analysis: fraction}
+                if job.transcript_ready:
+                    done["transcript"] = 1.0
+                if job.pose_ready:
+                    done["pose"] = 1.0
+                await self._announce(conn, job, "analysing", 0.05 + (ANALYSED_AT - 0.05) * sum(done.values()) / 2)
 
     # Announcements.
 

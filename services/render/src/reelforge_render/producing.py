@@ -134,7 +134,9 @@ class Producer:
     async def _plan(self, job: ClipJobRow, asset: AssetRow) -> tuple[list[Word], list[ClipRow], PoseSignals | None]:
         """The words of the media, the job's plan (made now unless an earlier
         delivery made it) and, when made now, the pose signals it used."""
-        document = await self._analyses.finished_transcript(tenant_id=job.tenant_id, asset_id=job.asset_id)
+        document = await self._analyses.finished_transcript(
+            tenant_id=job.tenant_id, asset_id=job.asset_id, transcript_id=job.transcript_id
+        )
         if document is None:
             raise ClipJobFailedError("transcript_failed", "the asset's transcript is gone")
         words = words_of(document)

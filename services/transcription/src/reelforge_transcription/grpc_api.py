@@ -89,7 +89,14 @@ class TranscriptionService(transcription_pb2_grpc.TranscriptionServicer):
     async def GetTranscript(
         self, request: transcription_pb2.GetTranscriptRequest, context: grpc.aio.ServicerContext
     ) -> transcription_pb2.TranscriptDocument:
-        row = await store.latest_transcript(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
+        if request.transcript_id:
+            row = await store.transcript_by_id(
+                self._db.pool, tenant_id=request.tenant_id, transcript_id=request.transcript_id
+            )
+            if row is not None and row.asset_id != request.asset_id:
+                row = None
+        else:
+            row = await store.latest_transcript(self._db.pool, tenant_id=request.tenant_id, asset_id=request.asset_id)
         if row is None:
             await refuse(context, grpc.StatusCode.NOT_FOUND, "not_found", f"no transcript of asset {request.asset_id}")
         if row.status == "failed":

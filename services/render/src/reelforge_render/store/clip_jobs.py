@@ -100,6 +100,31 @@ async def waiting_for(conn: Connection, *, tenant_id: str, asset_id: str) -> lis
     return [job for job in map(_job, rows) if job is not None]
 
 
+async def analysing(conn: Connection, *, tenant_id: str, asset_id: str) -> list[ClipJobRow]:
+    """The asset's jobs waiting for their analyses, oldest first."""
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM clip_jobs WHERE tenant_id = $1 AND asset_id = $2 AND status = 'analysing'
+            ORDER BY created_at""",
+        tenant_id,
+        asset_id,
+    )
+    return [job for job in map(_job, rows) if job is not None]
+
+
+async def sharing(conn: Connection, *, tenant_id: str, analysis: str, analysis_id: str) -> list[ClipJobRow]:
+    """The analysing jobs waiting for the analysis ``analysis_id`` (a
+    transcript or a pose analysis several jobs of one asset share), locked."""
+    column = {"transcript": "transcript_id", "pose": "pose_analysis_id"}[analysis]
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM clip_jobs
+            WHERE tenant_id = $1 AND {column} = $2 AND status = 'analysing' AND NOT {analysis}_ready
+            ORDER BY created_at FOR UPDATE""",
+        tenant_id,
+        analysis_id,
+    )
+    return [job for job in map(_job, rows) if job is not None]
+
+
 async def start_analysing(
     conn: Connection,
     *,

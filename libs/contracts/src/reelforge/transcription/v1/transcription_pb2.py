@@ -24,15 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.reelforge/transcription/v1/transcription.proto\x12\x1areelforge.transcription.v1\"\x1d\n\x0c\x45mbedRequest\x12\r\n\x05texts\x18\x01 \x03(\t\"\x1b\n\tEmbedding\x12\x0e\n\x06values\x18\x01 \x03(\x02\"J\n\rEmbedResponse\x12\x39\n\nembeddings\x18\x01 \x03(\x0b\x32%.reelforge.transcription.v1.Embedding\"@\n\rSearchRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\r\"q\n\tSearchHit\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\"E\n\x0eSearchResponse\x12\x33\n\x04hits\x18\x01 \x03(\x0b\x32%.reelforge.transcription.v1.SearchHit\"\xa7\x01\n\x14TranscriptionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x17\n\x0fword_timestamps\x18\x06 \x01(\x08\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08hotwords\x18\x08 \x01(\t\".\n\x15TranscriptionAccepted\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\"y\n\x14GetTranscriptRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12<\n\x06\x66ormat\x18\x03 \x01(\x0e\x32,.reelforge.transcription.v1.TranscriptFormat\"O\n\x12TranscriptDocument\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t*\xa2\x01\n\x10TranscriptFormat\x12!\n\x1dTRANSCRIPT_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRANSCRIPT_FORMAT_JSON\x10\x01\x12\x19\n\x15TRANSCRIPT_FORMAT_SRT\x10\x02\x12\x19\n\x15TRANSCRIPT_FORMAT_VTT\x10\x03\x12\x19\n\x15TRANSCRIPT_FORMAT_TXT\x10\x04\x32\xce\x03\n\rTranscription\x12{\n\x14RequestTranscription\x12\x30.reelforge.transcription.v1.TranscriptionRequest\x1a\x31.reelforge.transcription.v1.TranscriptionAccepted\x12q\n\rGetTranscript\x12\x30.reelforge.transcription.v1.GetTranscriptRequest\x1a..reelforge.transcription.v1.TranscriptDocument\x12j\n\x11SearchTranscripts\x12).reelforge.transcription.v1.SearchRequest\x1a*.reelforge.transcription.v1.SearchResponse\x12\x61\n\nEmbedTexts\x12(.reelforge.transcription.v1.EmbedRequest\x1a).reelforge.transcription.v1.EmbedResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.reelforge/transcription/v1/transcription.proto\x12\x1areelforge.transcription.v1\"\x1d\n\x0c\x45mbedRequest\x12\r\n\x05texts\x18\x01 \x03(\t\"\x1b\n\tEmbedding\x12\x0e\n\x06values\x18\x01 \x03(\x02\"J\n\rEmbedResponse\x12\x39\n\nembeddings\x18\x01 \x03(\x0b\x32%.reelforge.transcription.v1.Embedding\"@\n\rSearchRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\r\n\x05query\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\r\"q\n\tSearchHit\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x15\n\rtranscript_id\x18\x02 \x01(\t\x12\x0f\n\x07start_s\x18\x03 \x01(\x01\x12\r\n\x05\x65nd_s\x18\x04 \x01(\x01\x12\x0c\n\x04text\x18\x05 \x01(\t\x12\r\n\x05score\x18\x06 \x01(\x01\"E\n\x0eSearchResponse\x12\x33\n\x04hits\x18\x01 \x03(\x0b\x32%.reelforge.transcription.v1.SearchHit\"\xa7\x01\n\x14TranscriptionRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x03 \x01(\t\x12\x10\n\x08language\x18\x04 \x01(\t\x12\r\n\x05model\x18\x05 \x01(\t\x12\x17\n\x0fword_timestamps\x18\x06 \x01(\x08\x12\x0e\n\x06prompt\x18\x07 \x01(\t\x12\x10\n\x08hotwords\x18\x08 \x01(\t\".\n\x15TranscriptionAccepted\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\"\x90\x01\n\x14GetTranscriptRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x10\n\x08\x61sset_id\x18\x02 \x01(\t\x12<\n\x06\x66ormat\x18\x03 \x01(\x0e\x32,.reelforge.transcription.v1.TranscriptFormat\x12\x15\n\rtranscript_id\x18\x04 \x01(\t\"O\n\x12TranscriptDocument\x12\x15\n\rtranscript_id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x0c\n\x04\x62ody\x18\x03 \x01(\t*\xa2\x01\n\x10TranscriptFormat\x12!\n\x1dTRANSCRIPT_FORMAT_UNSPECIFIED\x10\x00\x12\x1a\n\x16TRANSCRIPT_FORMAT_JSON\x10\x01\x12\x19\n\x15TRANSCRIPT_FORMAT_SRT\x10\x02\x12\x19\n\x15TRANSCRIPT_FORMAT_VTT\x10\x03\x12\x19\n\x15TRANSCRIPT_FORMAT_TXT\x10\x04\x32\xce\x03\n\rTranscription\x12{\n\x14RequestTranscription\x12\x30.reelforge.transcription.v1.TranscriptionRequest\x1a\x31.reelforge.transcription.v1.TranscriptionAccepted\x12q\n\rGetTranscript\x12\x30.reelforge.transcription.v1.GetTranscriptRequest\x1a..reelforge.transcription.v1.TranscriptDocument\x12j\n\x11SearchTranscripts\x12).reelforge.transcription.v1.SearchRequest\x1a*.reelforge.transcription.v1.SearchResponse\x12\x61\n\nEmbedTexts\x12(.reelforge.transcription.v1.EmbedRequest\x1a).reelforge.transcription.v1.EmbedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'reelforge.transcription.v1.transcription_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TRANSCRIPTFORMAT']._serialized_start=889
-  _globals['_TRANSCRIPTFORMAT']._serialized_end=1051
+  _globals['_TRANSCRIPTFORMAT']._serialized_start=913
+  _globals['_TRANSCRIPTFORMAT']._serialized_end=1075
   _globals['_EMBEDREQUEST']._serialized_start=78
   _globals['_EMBEDREQUEST']._serialized_end=107
   _globals['_EMBEDDING']._serialized_start=109
@@ -49,10 +49,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSCRIPTIONREQUEST']._serialized_end=634
   _globals['_TRANSCRIPTIONACCEPTED']._serialized_start=636
   _globals['_TRANSCRIPTIONACCEPTED']._serialized_end=682
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=684
-  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=805
-  _globals['_TRANSCRIPTDOCUMENT']._serialized_start=807
-  _globals['_TRANSCRIPTDOCUMENT']._serialized_end=886
-  _globals['_TRANSCRIPTION']._serialized_start=1054
-  _globals['_TRANSCRIPTION']._serialized_end=1516
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_start=685
+  _globals['_GETTRANSCRIPTREQUEST']._serialized_end=829
+  _globals['_TRANSCRIPTDOCUMENT']._serialized_start=831
+  _globals['_TRANSCRIPTDOCUMENT']._serialized_end=910
+  _globals['_TRANSCRIPTION']._serialized_start=1078
+  _globals['_TRANSCRIPTION']._serialized_end=1540
 # @@protoc_insertion_point(module_scope)

@@ -261,19 +261,25 @@ class GetTranscriptRequest(_message.Message):
     TENANT_ID_FIELD_NUMBER: _builtins.int
     ASSET_ID_FIELD_NUMBER: _builtins.int
     FORMAT_FIELD_NUMBER: _builtins.int
+    TRANSCRIPT_ID_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
     asset_id: _builtins.str
     format: Global___TranscriptFormat.ValueType
+    transcript_id: _builtins.str
+    """Set: this transcript of the asset (the one a clip job waited for), not
+    the latest, which a later transcription may be redoing.
+    """
     def __init__(
         self,
         *,
         tenant_id: _builtins.str = ...,
         asset_id: _builtins.str = ...,
         format: Global___TranscriptFormat.ValueType = ...,
+        transcript_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "format", b"format", "tenant_id", b"tenant_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["asset_id", b"asset_id", "format", b"format", "tenant_id", b"tenant_id", "transcript_id", b"transcript_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
