@@ -185,6 +185,44 @@ async def test_postgres_connection_resets_answer_503_never_500_and_the_api_recov
     assert faulted["503"] > 0, "the resets never reached a request: the test tested nothing"
 
 
+SHORT_DB_TIMEOUT = {"database_timeout_s": 2.0}
+
+
+@pytest.mark.parametrize(
+    "platform", [{"gateway": {**UNLIMITED, **SHORT_DB_TIMEOUT}, "ingest": SHORT_DB_TIMEOUT}], indirect=True
+)
+async def test_a_silent_postgres_partition_answers_503_within_the_statement_timeout_then_recovers(
+    platform: Platform, proxies: Proxies
+) -> None:
+    _, auth = await platform.tenant("partition")
+    async with ApiLoad(platform.api, auth, timeout_s=15.0) as load:
+        await asyncio.sleep(1.0)
+        partitioned = time.monotonic()
+        proxies.postgres.blackhole = True  # those connections stay dead after the heal
+        await asyncio.sleep(4.0)
+        proxies.postgres.heal()
+        healed = time.monotonic()
+        await wait_for(lambda: _recovered(load, healed), timeout_s=60, what="a successful answer after the partition")
+    proxies.postgres.reset()  # what is still dead is the test's own pool (no statement timeout): revive it
+    during = load.during(partitioned, healed)
+    counts = summary(during)
+    slowest = max(answer.ended - answer.started for answer in during)
+    recovery = min(answer.ended for answer in load.after(healed) if answer.ok) - healed
+    held = counts["500"] == 0 and counts["no_answer"] == 0 and counts["other"] == 0 and counts["503"] > 0
+    figures.record(
+        "chaos",
+        "Postgres silent partition (4 s) under API load, statement timeout 2 s",
+        1,
+        int(held),
+        f"{counts['requests']} requests during it: {counts['ok']} ok, {counts['503']} x 503, {counts['500']} x 500, "
+        f"{counts['no_answer']} unanswered; slowest answer {slowest:.1f} s; recovered {recovery:.1f} s after the heal",
+    )
+    assert counts["500"] == 0, [a for a in during if a.status == 500]
+    assert counts["no_answer"] == 0, [a for a in during if a.status == 0]
+    assert counts["other"] == 0, [a for a in during if not (a.ok or a.problem_503)]
+    assert counts["503"] > 0
+
+
 async def _all_ready(platform: Platform) -> bool:
     assert platform.ingest is not None
     return await platform.gateway.ready() and await platform.ingest.ready()

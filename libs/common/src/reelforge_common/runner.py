@@ -111,6 +111,7 @@ class RunningService(Generic[S]):
             schema=settings.database_schema or name,
             max_size=settings.database_pool_max,
             application_name=f"reelforge-{name}",
+            timeout_s=settings.database_timeout_s,
         )
         await db.migrate(name, self.definition.migrations)
         bus = await Bus.connect(

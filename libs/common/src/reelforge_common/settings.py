@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     database_schema: str = Field(default="", pattern=r"^([a-z][a-z0-9_]{0,55})?$")
     # At least 2: the outbox relay holds one connection to LISTEN.
     database_pool_max: int = Field(default=10, ge=2)
+    # Longest a statement (or opening a connection) may take; past it the
+    # operation fails as unavailable (503) rather than wait on a silent network.
+    database_timeout_s: float = Field(default=60.0, gt=0)
 
     s3_endpoint: str = "127.0.0.1:18333"
     s3_access_key: SecretStr = SecretStr("")

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 # 56 characters at most: the outbox's NOTIFY channel "<schema>_outbox" must
 # fit Postgres's 63-byte identifiers.
 _SCHEMA = re.compile(r"^[a-z][a-z0-9_]{0,55}$")
+# asyncpg's own default for opening a connection.
+_CONNECT_TIMEOUT_S = 60.0
 
 
 class Database:
@@ -31,9 +33,19 @@ class Database:
 
     @classmethod
     async def connect(
-        cls, dsn: str, *, schema: str, max_size: int = 10, application_name: str = "reelforge", wait_s: float = 30.0
+        cls,
+        dsn: str,
+        *,
+        schema: str,
+        max_size: int = 10,
+        application_name: str = "reelforge",
+        wait_s: float = 30.0,
+        timeout_s: float | None = None,
     ) -> Database:
-        """Open the pool, waiting up to ``wait_s`` for Postgres to accept connections."""
+        """Open the pool, waiting up to ``wait_s`` for Postgres to accept
+        connections. With ``timeout_s``, a statement or a new connection that
+        takes longer raises ``TimeoutError`` (an outage: a silent network
+        never answers), instead of waiting for ever."""
         if not _SCHEMA.match(schema):
             raise ValueError(f"invalid schema name: {schema!r}")
         deadline = asyncio.get_running_loop().time() + wait_s
@@ -43,6 +55,8 @@ class Database:
                     dsn,
                     min_size=1,
                     max_size=max_size,
+                    command_timeout=timeout_s,
+                    timeout=min(timeout_s, _CONNECT_TIMEOUT_S) if timeout_s else _CONNECT_TIMEOUT_S,
                     server_settings={"search_path": schema, "application_name": application_name},
                 )
                 return cls(pool, schema)

@@ -17,6 +17,8 @@ from reelforge_common.db.connection import Connection
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
+_MIGRATION_TIMEOUT_S = 3600.0
+
 
 class MigrationError(RuntimeError):
     """Migrations cannot be applied as they stand."""
@@ -54,7 +56,9 @@ async def apply_migrations(conn: Connection, *, schema: str, components: dict[st
     in ``schema``; returns the names applied, e.g. ``["gateway/0001_jobs"]``."""
     applied_now: list[str] = []
     lock_key = f"reelforge.migrate.{schema}"
-    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_key)
+    # Waiting for another replica's migrations, or one long migration, may
+    # outlast the pool's statement timeout (REELFORGE_DATABASE_TIMEOUT_S).
+    await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_key, timeout=_MIGRATION_TIMEOUT_S)
     try:
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         await conn.execute(
@@ -79,7 +83,7 @@ async def apply_migrations(conn: Connection, *, schema: str, components: dict[st
                     continue
                 async with conn.transaction():
                     await conn.execute(f'SET LOCAL search_path TO "{schema}"')
-                    await conn.execute(migration.sql)
+                    await conn.execute(migration.sql, timeout=_MIGRATION_TIMEOUT_S)
                     await conn.execute(
                         f'INSERT INTO "{schema}".schema_migrations (component, version, name, checksum) '
                         "VALUES ($1, $2, $3, $4)",
