@@ -49,13 +49,15 @@ class Run:
         errors: list[dict[str, Any]] = report["errors"]
         lines = [f"{f['code']} {f['title']} ({f['count']}): {', '.join(f['operations'])}" for f in failures]
         lines += [json.dumps(e)[:500] for e in errors]
+        if lines:  # schemathesis' own account: each failure's response and a curl to reproduce it
+            lines.append(output.partition("=== FAILURES ===")[2].partition("=== SUMMARY ===")[0][:20_000])
         return cls(
             operations=int(report["operations"]["tested"]),
             test_cases=int(report["test_cases"]["generated"]),
             failures=sum(int(f["count"]) for f in failures),
             errors=len(errors),
             complete=report["complete"] is True and report["exit_code"] == 0,
-            summary="\n".join(lines) or output[-4000:],
+            summary="\n".join(lines) if lines or report["exit_code"] == 0 else output[-4000:],
         )
 
 
