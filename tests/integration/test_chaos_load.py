@@ -17,7 +17,7 @@ from media_corpus import LECTURE
 from support import start_script, wait_for
 from test_transcription import ready_asset
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(3600 if full_suite() else 600)]
 
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 HOG_RATE_PER_S = 20.0  # the hog's limit; it sends twice as many

@@ -4,6 +4,7 @@ with its reason, and its job fails visibly, with that reason, in the API."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from typing import Any
@@ -91,8 +92,8 @@ def _job_message(tenant: str, job: str, payload: Any) -> Any:
 def _follows_schedule(tries: list[tuple[int, float]]) -> bool:
     """Exactly MAX_DELIVER tries, numbered in order, none before its backoff."""
     numbers = [number for number, _ in tries]
-    gaps = [later - earlier for (_, earlier), (_, later) in zip(tries, tries[1:], strict=False)]
-    on_time = all(gap >= delay * 0.9 for gap, delay in zip(gaps, BACKOFF_S, strict=True))
+    gaps = [later - earlier for (_, earlier), (_, later) in itertools.pairwise(tries)]
+    on_time = all(gap >= delay * 0.9 for gap, delay in zip(gaps, BACKOFF_S, strict=False))
     return numbers == list(range(1, MAX_DELIVER + 1)) and on_time
 
 
@@ -103,6 +104,7 @@ async def _dead_letter_reasons(bus: Bus) -> dict[str, str]:
     reasons = {}
     for sequence in range(info.state.first_seq, info.state.last_seq + 1):
         message = await bus.js.get_msg(stream, sequence)
-        assert message.headers is not None and message.data is not None
+        assert message.headers is not None
+        assert message.data is not None
         reasons[Envelope.FromString(message.data).correlation_id] = message.headers["Rf-Dlq-Reason"]
     return reasons

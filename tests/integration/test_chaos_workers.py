@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import Platform
-from figures import record, runs
+from figures import full_suite, record, runs
 from media_corpus import LECTURE, POSE, SPEECH
 from minio import Minio
 from support import free_port, wait_for
@@ -26,13 +26,14 @@ from test_assets import wait_until_done
 from test_transcription import ready_asset
 from workers import WorkerProcess
 
-pytestmark = pytest.mark.chaos
-
 KILLS = runs(full=20, fast=1)
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(3600 if full_suite() else 600)]
+
 PORT = {service: free_port() for service in ("ingest", "transcription", "pose", "render", "aigen")}
 JOB_TIMEOUT_S = 600.0
 
 Job = dict[str, Any]
+Working = Callable[[Job], bool]  # whether the worker is busy with the job
 
 
 @dataclass
@@ -76,7 +77,7 @@ class CrashLoop:
         await wait_for(ended, timeout_s=JOB_TIMEOUT_S, what=f"job {job_id} to end")
         return job
 
-    async def round(self, job_id: str, working: Callable[[Job], bool]) -> Job:
+    async def round(self, job_id: str, working: Working) -> Job:
         """Kill the worker once ``working(job)`` holds, start it again and
         wait for the job to end; returns the ended job."""
 
@@ -92,6 +93,24 @@ class CrashLoop:
         ended = await self.finished(job_id)
         self.jobs.append(ended)
         return ended
+
+    async def against_reference(
+        self, start: Callable[[], Awaitable[Job]], outputs: Callable[[Job], Awaitable[Any]], working: Working
+    ) -> tuple[Any, int]:
+        """One job left alone (the reference), then KILLS jobs each killed
+        mid-way; returns the reference's outputs and how many killed jobs
+        succeeded with exactly those. ``start`` returns the job (its "id",
+        and what ``outputs`` needs to find what the job made)."""
+        first = await start()
+        ended = await self.finished(first["id"])
+        assert ended["status"] == "succeeded", ended
+        reference = await outputs({**first, **ended})
+        exact = 0
+        for _ in range(KILLS):
+            job = await start()
+            ended = await self.round(job["id"], working)
+            exact += ended["status"] == "succeeded" and await outputs({**job, **ended}) == reference
+        return reference, exact
 
     def report(self, test: str, exact: int, started_at: float) -> None:
         succeeded = sum(job["status"] == "succeeded" for job in self.jobs)
@@ -129,26 +148,23 @@ async def test_ingest_killed_mid_asset(
     async def upload() -> Job:
         with LECTURE.open("rb") as file:
             files = {"file": (LECTURE.name, file.read(), "video/mp4")}
-        return await loop.accepted(lambda: platform.api.post("/v1/assets", files=files, headers=auth))
+        asset = await loop.accepted(lambda: platform.api.post("/v1/assets", files=files, headers=auth))
+        return {"id": asset["job_id"], "asset_id": asset["id"]}
 
-    def stored(asset: Job) -> list[str]:
-        return objects_under(minio_client, f"ingest/{tenant}/{asset['id']}/")
+    async def outputs(job: Job) -> Any:
+        asset = await wait_until_done(platform, auth, job["asset_id"])
+        stored = objects_under(minio_client, f"ingest/{tenant}/{asset['id']}/")
+        return asset["status"], sorted(asset["derivatives"]), stored
 
     await worker.start()
     try:
-        reference = await wait_until_done(platform, auth, (await upload())["id"])
-        assert reference["status"] == "ready", reference
-        exact = 0
-        for _ in range(KILLS):
-            asset = await upload()
-            await loop.round(asset["job_id"], running)
-            done = await wait_until_done(platform, auth, asset["id"])
-            same = done["status"] == "ready" and done["derivatives"].keys() == reference["derivatives"].keys()
-            exact += same and stored(done) == stored(reference)
+        reference, exact = await loop.against_reference(upload, outputs, running)
         listed = (await platform.api.get("/v1/assets?limit=50", headers=auth)).json()["items"]
     finally:
         await worker.stop()
-    assert len(stored(reference)) > len(reference["derivatives"])  # the original and every derivative
+    status, derivatives, stored = reference
+    assert status == "ready"
+    assert len(stored) > len(derivatives) >= 4  # the original and every derivative
     assert len(listed) == KILLS + 1  # no asset twice
     loop.report("ingest SIGKILL mid-asset", exact, started_at)
 
@@ -165,33 +181,21 @@ async def test_transcription_killed_mid_file(
     )
     loop = CrashLoop(platform, auth, worker)
     started_at = time.monotonic()
-    speech = SPEECH / "jfk.wav"
 
-    async def transcribe() -> tuple[str, Job]:
-        asset_id = await ready_asset(platform, auth, speech, "audio/wav")
-        body = {"asset_id": asset_id}
-        return asset_id, await loop.accepted(lambda: platform.api.post("/v1/transcriptions", json=body, headers=auth))
+    async def transcribe() -> Job:
+        body = {"asset_id": await ready_asset(platform, auth, SPEECH / "jfk.wav", "audio/wav")}
+        return await loop.accepted(lambda: platform.api.post("/v1/transcriptions", json=body, headers=auth))
 
-    async def transcript(asset_id: str) -> Job:
-        found: Job = (await platform.api.get(f"/v1/transcripts/{asset_id}", headers=auth)).json()
-        return found
-
-    def words(found: Job) -> list[tuple[str, float, float]]:
+    async def segments(job: Job) -> Any:
+        found = (await platform.api.get(f"/v1/transcripts/{job['resource_id']}", headers=auth)).json()
         return [(s["text"], round(s["start"], 2), round(s["end"], 2)) for s in found["segments"]]
 
     await worker.start()
     try:
-        asset_id, job = await transcribe()
-        assert (await loop.finished(job["id"]))["status"] == "succeeded"
-        reference = await transcript(asset_id)
-        exact = 0
-        for _ in range(KILLS):
-            asset_id, job = await transcribe()
-            ended = await loop.round(job["id"], running)
-            exact += ended["status"] == "succeeded" and words(await transcript(asset_id)) == words(reference)
+        reference, exact = await loop.against_reference(transcribe, segments, running)
     finally:
         await worker.stop()
-    spoken = " ".join(segment["text"] for segment in reference["segments"]).lower()
+    spoken = " ".join(text for text, _, _ in reference).lower()
     assert spoken.count("country") == 2  # "ask not what your country can do for you ..."
     loop.report("transcription SIGKILL mid-file", exact, started_at)
 
@@ -204,28 +208,21 @@ async def test_pose_killed_mid_analysis(
     worker = WorkerProcess("pose", PORT["pose"], child_env, uid, tmp_path)
     loop = CrashLoop(platform, auth, worker)
     started_at = time.monotonic()
-    video = POSE / "sports2d_demo.mp4"
 
-    async def analyse() -> tuple[str, Job]:
-        asset_id = await ready_asset(platform, auth, video, "video/mp4")
+    async def analyse() -> Job:
+        asset_id = await ready_asset(platform, auth, POSE / "sports2d_demo.mp4", "video/mp4")
         body = {"asset_id": asset_id}
-        return asset_id, await loop.accepted(lambda: platform.api.post("/v1/pose-analyses", json=body, headers=auth))
+        job = await loop.accepted(lambda: platform.api.post("/v1/pose-analyses", json=body, headers=auth))
+        return {**job, "asset_id": asset_id}
 
-    async def signals(asset_id: str) -> Job:
+    async def signals(job: Job) -> Any:
         """The analysis' signals, less its own ids."""
-        found: Job = (await platform.api.get(f"/v1/pose-analyses/{asset_id}/signals", headers=auth)).json()
+        found = (await platform.api.get(f"/v1/pose-analyses/{job['asset_id']}/signals", headers=auth)).json()
         return {name: value for name, value in found.items() if name not in {"analysis_id", "asset_id"}}
 
     await worker.start()
     try:
-        asset_id, job = await analyse()
-        assert (await loop.finished(job["id"]))["status"] == "succeeded"
-        reference = await signals(asset_id)
-        exact = 0
-        for _ in range(KILLS):
-            asset_id, job = await analyse()
-            ended = await loop.round(job["id"], running)
-            exact += ended["status"] == "succeeded" and await signals(asset_id) == reference
+        reference, exact = await loop.against_reference(analyse, signals, running)
     finally:
         await worker.stop()
     assert len(reference["times_s"]) > 50  # one entry per analysed frame, none twice
@@ -241,7 +238,9 @@ async def test_render_killed_mid_clip_job(
     platform: Platform, child_env: dict[str, str], uid: str, tmp_path: Path, minio_client: Minio
 ) -> None:
     tenant, auth = await platform.tenant("acme")
-    assert platform.ingest is not None and platform.transcription is not None and platform.pose is not None
+    assert platform.ingest is not None
+    assert platform.transcription is not None
+    assert platform.pose is not None
     worker = WorkerProcess(
         "render",
         PORT["render"],
@@ -260,27 +259,20 @@ async def test_render_killed_mid_clip_job(
     async def clip_job() -> Job:
         return await loop.accepted(lambda: platform.api.post("/v1/clip-jobs", json=body, headers=auth))
 
-    async def clips(job: Job) -> list[tuple[float, float]]:
+    async def clips(job: Job) -> Any:
+        """Each clip's span in the source, and the files (by name relative to the job)."""
         found = (await platform.api.get(f"/v1/clip-jobs/{job['resource_id']}", headers=auth)).json()
-        return [(clip["start_s"], clip["end_s"]) for clip in found["clips"]]
-
-    def stored(job: Job) -> list[str]:
-        return objects_under(minio_client, f"render/{tenant}/{job['resource_id']}/")
+        stored = objects_under(minio_client, f"render/{tenant}/{job['resource_id']}/")
+        return [(clip["start_s"], clip["end_s"]) for clip in found["clips"]], stored
 
     await worker.start()
     try:
-        reference = await loop.finished((await clip_job())["id"])
-        assert reference["status"] == "succeeded", reference
-        exact = 0
-        for _ in range(KILLS):
-            job = await clip_job()
-            ended = await loop.round(job["id"], lambda job: job["stage"] == "rendering")
-            same = ended["status"] == "succeeded" and await clips(ended) == await clips(reference)
-            exact += same and stored(ended) == stored(reference)
-        assert len(await clips(reference)) == 2
+        reference, exact = await loop.against_reference(clip_job, clips, lambda job: job["stage"] == "rendering")
     finally:
         await worker.stop()
-    assert len(stored(reference)) >= 2  # each clip's file, once
+    spans, stored = reference
+    assert len(spans) == 2
+    assert {name.split(".")[0] for name in stored} == {"0", "1"}  # each clip's files, once
     loop.report("render SIGKILL mid-clip-job", exact, started_at)
 
 
@@ -301,37 +293,25 @@ async def test_aigen_killed_mid_generation(
     )
     loop = CrashLoop(platform, auth, worker)
     started_at = time.monotonic()
+    seeds = iter(range(KILLS + 1))
+    made: list[str] = []
 
-    async def generate(seed: int) -> Job:
-        body = {
-            "provider": "local",
-            "prompt": "a lighthouse at dusk",
-            "duration": 4,
-            "resolution": "720p",
-            "seed": seed,
-        }
+    async def generate() -> Job:
+        body = {"provider": "local", "prompt": "a lighthouse", "duration": 4, "resolution": "720p", "seed": next(seeds)}
         return await loop.accepted(lambda: platform.api.post("/v1/generations", json=body, headers=auth))
 
-    async def generation(job: Job) -> Job:
-        found: Job = (await platform.api.get(f"/v1/generations/{job['resource_id']}", headers=auth)).json()
-        return found
+    async def generation(job: Job) -> Any:
+        found = (await platform.api.get(f"/v1/generations/{job['resource_id']}", headers=auth)).json()
+        made.append(found["asset_id"])
+        return found["status"], found["attempts"] >= 1, bool(found["asset_id"])
 
     await worker.start()
     try:
-        reference = await loop.finished((await generate(0))["id"])
-        assert reference["status"] == "succeeded", reference
-        exact = 0
-        for seed in range(1, KILLS + 1):
-            ended = await loop.round((await generate(seed))["id"], running)
-            made = await generation(ended)
-            exact += ended["status"] == "succeeded" and made["status"] == "succeeded" and bool(made["asset_id"])
-        generated = {(await generation(job))["asset_id"] for job in [reference, *loop.jobs]}
+        _, exact = await loop.against_reference(generate, generation, running)
     finally:
         await worker.stop()
     # One asset per generation: a generation taken over after a kill registers its video once.
     listed = (await platform.api.get("/v1/assets?limit=50", headers=auth)).json()["items"]
-    assert {asset["id"] for asset in listed} == generated
-    assert [(await wait_until_done(platform, auth, asset_id))["status"] for asset_id in generated] == ["ready"] * len(
-        generated
-    )
+    assert sorted(asset["id"] for asset in listed) == sorted(made)
+    assert [(await wait_until_done(platform, auth, asset_id))["status"] for asset_id in made] == ["ready"] * len(made)
     loop.report("aigen SIGKILL mid-generation", exact, started_at)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import Platform
-from figures import record, runs
+from figures import full_suite, record, runs
 from support import free_port, wait_for
 from test_webhooks import RECEIVER_HOST, announce
 from workers import WorkerProcess
@@ -25,6 +25,7 @@ KILLS = runs(full=20, fast=1)
 
 pytestmark = [
     pytest.mark.chaos,
+    pytest.mark.timeout(1800 if full_suite() else 300),
     pytest.mark.parametrize("platform", [{"external": {"notify": f"127.0.0.1:{PORT}"}}], indirect=True),
 ]
 
