@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field, model_validator
 
 from reelforge.render.v1 import render_pb2
 from reelforge_common.proto_time import datetime_of
-from reelforge_gateway.api.schemas import JobError
+from reelforge_gateway.api.schemas import NOT_BLANK, JobError
 
-_NAME = Field(min_length=1, max_length=200)
+_NAME = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
 _UINT32 = 2**32 - 1  # positions travel to render as uint32
 
 

@@ -8,6 +8,11 @@ from pydantic import BaseModel, Field
 
 from reelforge_gateway.keys import Scope
 
+# A string holding something besides whitespace: what the services find left after
+# str.strip() (which also strips \x1c-\x1f, whitespace to Python but not to the
+# Rust regex engine pydantic validates patterns with).
+NOT_BLANK = r"[^\s\x1c-\x1f]"
+
 
 class JobError(BaseModel):
     code: str

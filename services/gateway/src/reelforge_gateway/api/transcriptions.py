@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from reelforge_gateway.api.deps import Feed, Ingest, Pool, Reader, Settings, Transcription, Writer
-from reelforge_gateway.api.schemas import Job, SearchPage, TranscriptionCreate
+from reelforge_gateway.api.schemas import NOT_BLANK, Job, SearchPage, TranscriptionCreate
 from reelforge_gateway.operations import transcriptions
 from reelforge_gateway.operations.transcriptions import Format
 from reelforge_gateway.problems import documented
@@ -89,7 +89,9 @@ async def get_transcript(
 async def search(
     caller: Reader,
     transcription: Transcription,
-    q: Annotated[str, Query(min_length=1, max_length=500, description='Words, "a phrase", -excluded')],
+    q: Annotated[
+        str, Query(min_length=1, max_length=500, pattern=NOT_BLANK, description='Words, "a phrase", -excluded')
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchPage:
     """Moments in the tenant's transcripts where the words are said: the asset,
