@@ -41,7 +41,8 @@ class QuotaReport(BaseModel):
 class QuotaPatch(BaseModel):
     """JSON merge patch: a quota left out stays as it is; `null` returns it to the gateway's default."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: `true` is not a rate, nor "5" a number of jobs.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     # At most S3's largest object (5 TiB), a bound JSON numbers carry exactly (2**63 - 1 does not).
     max_upload_bytes: int | None = Field(default=None, gt=0, le=5 * 1024**4)
