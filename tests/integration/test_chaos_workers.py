@@ -162,11 +162,11 @@ async def test_ingest_killed_mid_asset(
         listed = (await platform.api.get("/v1/assets?limit=50", headers=auth)).json()["items"]
     finally:
         await worker.stop()
+    loop.report("ingest SIGKILL mid-asset", exact, started_at)
     status, derivatives, stored = reference
     assert status == "ready"
     assert len(stored) > len(derivatives) >= 4  # the original and every derivative
     assert len(listed) == KILLS + 1  # no asset twice
-    loop.report("ingest SIGKILL mid-asset", exact, started_at)
 
 
 @pytest.mark.parametrize(
@@ -195,9 +195,9 @@ async def test_transcription_killed_mid_file(
         reference, exact = await loop.against_reference(transcribe, segments, running)
     finally:
         await worker.stop()
+    loop.report("transcription SIGKILL mid-file", exact, started_at)
     spoken = " ".join(text for text, _, _ in reference).lower()
     assert spoken.count("country") == 2  # "ask not what your country can do for you ..."
-    loop.report("transcription SIGKILL mid-file", exact, started_at)
 
 
 @pytest.mark.parametrize("platform", [{"external": {"pose": f"127.0.0.1:{PORT['pose']}"}}], indirect=True)
@@ -225,8 +225,8 @@ async def test_pose_killed_mid_analysis(
         reference, exact = await loop.against_reference(analyse, signals, running)
     finally:
         await worker.stop()
-    assert len(reference["times_s"]) > 50  # one entry per analysed frame, none twice
     loop.report("pose SIGKILL mid-analysis", exact, started_at)
+    assert len(reference["times_s"]) > 50  # one entry per analysed frame, none twice
 
 
 @pytest.mark.parametrize(
@@ -270,10 +270,10 @@ async def test_render_killed_mid_clip_job(
         reference, exact = await loop.against_reference(clip_job, clips, lambda job: job["stage"] == "rendering")
     finally:
         await worker.stop()
+    loop.report("render SIGKILL mid-clip-job", exact, started_at)
     spans, stored = reference
     assert len(spans) == 2
-    assert {name.split(".")[0] for name in stored} == {"0", "1"}  # each clip's files, once
-    loop.report("render SIGKILL mid-clip-job", exact, started_at)
+    assert {name.split(".")[0] for name in stored} == {"0", "1", "clips"}  # each clip's files, and the manifest
 
 
 @pytest.mark.parametrize("platform", [{"external": {"aigen": f"127.0.0.1:{PORT['aigen']}"}}], indirect=True)
@@ -310,8 +310,8 @@ async def test_aigen_killed_mid_generation(
         _, exact = await loop.against_reference(generate, generation, running)
     finally:
         await worker.stop()
+    loop.report("aigen SIGKILL mid-generation", exact, started_at)
     # One asset per generation: a generation taken over after a kill registers its video once.
     listed = (await platform.api.get("/v1/assets?limit=50", headers=auth)).json()["items"]
     assert sorted(asset["id"] for asset in listed) == sorted(made)
     assert [(await wait_until_done(platform, auth, asset_id))["status"] for asset_id in made] == ["ready"] * len(made)
-    loop.report("aigen SIGKILL mid-generation", exact, started_at)

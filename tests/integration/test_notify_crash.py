@@ -99,7 +99,8 @@ async def test_deliveries_survive_notify_being_killed_mid_delivery(
 async def only_delivery_of(
     platform: Platform, auth: dict[str, str], webhook_id: str, message_id: str
 ) -> dict[str, Any]:
-    listed = (await platform.api.get(f"/v1/webhooks/{webhook_id}/deliveries", headers=auth)).json()["items"]
+    path = f"/v1/webhooks/{webhook_id}/deliveries?limit=100"  # a full loop makes 40
+    listed = (await platform.api.get(path, headers=auth)).json()["items"]
     [delivery] = [d for d in listed if d["message_id"] == message_id]
     response = await platform.api.get(f"/v1/webhooks/{webhook_id}/deliveries/{delivery['id']}", headers=auth)
     found: dict[str, Any] = response.json()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reelforge_gateway.api.deps import Operator, Pool, Reader, Settings
 from reelforge_gateway.config import GatewaySettings
@@ -38,19 +39,29 @@ class QuotaReport(BaseModel):
     usage: Usage
 
 
+def _json_number(value: object) -> object:
+    """A JSON number (19698.0 is an integer to JSON Schema), not `true` nor "5"."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a number")
+    return value
+
+
+Whole = Annotated[int | None, BeforeValidator(_json_number)]
+Rate = Annotated[float | None, BeforeValidator(_json_number)]
+
+
 class QuotaPatch(BaseModel):
     """JSON merge patch: a quota left out stays as it is; `null` returns it to the gateway's default."""
 
-    # Strict: `true` is not a rate, nor "5" a number of jobs.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     # At most S3's largest object (5 TiB), a bound JSON numbers carry exactly (2**63 - 1 does not).
-    max_upload_bytes: int | None = Field(default=None, gt=0, le=5 * 1024**4)
-    max_media_duration_s: float | None = Field(default=None, gt=0, le=10**7)
-    max_concurrent_jobs: int | None = Field(default=None, gt=0, le=1_000_000)
-    monthly_minutes: int | None = Field(default=None, gt=0, le=2**31 - 1)
-    rate_limit_per_s: float | None = Field(default=None, ge=0.001, le=1_000_000)
-    rate_limit_burst: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_upload_bytes: Whole = Field(default=None, gt=0, le=5 * 1024**4)
+    max_media_duration_s: Rate = Field(default=None, gt=0, le=10**7)
+    max_concurrent_jobs: Whole = Field(default=None, gt=0, le=1_000_000)
+    monthly_minutes: Whole = Field(default=None, gt=0, le=2**31 - 1)
+    rate_limit_per_s: Rate = Field(default=None, ge=0.001, le=1_000_000)
+    rate_limit_burst: Whole = Field(default=None, ge=1, le=1_000_000)
 
 
 async def _report(pool: Pool, tenant_id: str, settings: GatewaySettings) -> QuotaReport:
