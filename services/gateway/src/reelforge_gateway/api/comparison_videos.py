@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from reelforge.render.v1 import render_pb2
-from reelforge_common.proto_time import datetime_of
 from reelforge_gateway.api.deps import Clients, Feed, Pool, Reader, Settings, Writer
-from reelforge_gateway.api.schemas import Job, JobError
+from reelforge_gateway.api.pose_schemas import RenderedVideo
+from reelforge_gateway.api.schemas import Job
 from reelforge_gateway.operations import comparison_videos as operations
 from reelforge_gateway.problems import documented
 
@@ -27,40 +26,14 @@ class ComparisonVideoCreate(BaseModel):
     )
 
 
-class ComparisonVideo(BaseModel):
-    id: str
+class ComparisonVideo(RenderedVideo):
     job_id: str = Field(description="Follow it in /v1/jobs (kind `comparevideo`)")
     comparison_id: str
-    status: str = Field(description="queued, running, completed or failed")
-    resolution: str
-    format: str
-    layout: str
     duration: float = Field(description="Seconds, once completed: the comparison's aligned length (twice, interleaved)")
-    video_url: str | None = Field(description="Presigned URL once completed")
-    urls_expire_at: datetime | None = None
-    error: JobError | None = None
-    created_at: datetime
-    completed_at: datetime | None = None
 
     @classmethod
     def from_message(cls, video: render_pb2.ComparisonVideo) -> ComparisonVideo:
-        created = datetime_of(video.created_at)
-        assert created is not None
-        return cls(
-            id=video.id,
-            job_id=video.job_id,
-            comparison_id=video.comparison_id,
-            status=video.status,
-            resolution=video.resolution,
-            format=video.format,
-            layout=video.layout,
-            duration=video.duration_s,
-            video_url=video.video_url or None,
-            urls_expire_at=datetime_of(video.urls_expire_at),
-            error=JobError(code=video.error_code, message=video.error_message) if video.error_code else None,
-            created_at=created,
-            completed_at=datetime_of(video.completed_at),
-        )
+        return cls(comparison_id=video.comparison_id, **cls.fields_of(video))
 
 
 @router.post(

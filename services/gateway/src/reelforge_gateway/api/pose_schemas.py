@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
 from reelforge.pose.v1 import pose_pb2
+from reelforge.render.v1 import render_pb2
+from reelforge_common.proto_time import datetime_of
 from reelforge_gateway.api.schemas import JobError
 
 ASSET_ID = Field(min_length=1, max_length=100)
@@ -156,3 +159,39 @@ class Comparison(BaseModel):
 class ComparisonPage(BaseModel):
     items: list[Comparison]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
+
+
+class RenderedVideo(BaseModel):
+    """A video render makes of pose comparisons (one comparison's, or a
+    practice session's export): how it was asked for and, once made, where."""
+
+    id: str
+    job_id: str
+    status: str = Field(description="queued, running, completed or failed")
+    resolution: str
+    format: str
+    layout: str
+    duration: float
+    video_url: str | None = Field(description="Presigned URL once completed")
+    urls_expire_at: datetime | None = None
+    error: JobError | None = None
+    created_at: datetime
+    completed_at: datetime | None = None
+
+    @staticmethod
+    def fields_of(video: render_pb2.ComparisonVideo | render_pb2.SessionExport) -> dict[str, Any]:
+        """The fields every rendered video's message has, as this model's."""
+        return {
+            "id": video.id,
+            "job_id": video.job_id,
+            "status": video.status,
+            "resolution": video.resolution,
+            "format": video.format,
+            "layout": video.layout,
+            "duration": video.duration_s,
+            "video_url": video.video_url or None,
+            "urls_expire_at": datetime_of(video.urls_expire_at),
+            "error": JobError(code=video.error_code, message=video.error_message) if video.error_code else None,
+            "created_at": datetime_of(video.created_at),
+            "completed_at": datetime_of(video.completed_at),
+        }

@@ -9,8 +9,7 @@ from pydantic import BaseModel, Field
 
 from reelforge.render.v1 import render_pb2
 from reelforge_common.proto_time import datetime_of
-from reelforge_gateway.api.pose_schemas import Feedback, TimeSpan
-from reelforge_gateway.api.schemas import JobError
+from reelforge_gateway.api.pose_schemas import Feedback, RenderedVideo, TimeSpan
 
 _ASSET_ID = Field(min_length=1, max_length=100)
 
@@ -97,39 +96,11 @@ class SessionPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
-class SessionExport(BaseModel):
-    id: str
+class SessionExport(RenderedVideo):
     job_id: str = Field(description="Follow it in /v1/jobs (kind `sessionexport`)")
     session_id: str
     kind: str
-    resolution: str
-    format: str
-    layout: str
-    status: str = Field(description="queued, running, completed or failed")
-    duration: float
-    video_url: str | None = Field(description="Presigned URL once completed")
-    urls_expire_at: datetime | None = None
-    error: JobError | None = None
-    created_at: datetime
-    completed_at: datetime | None = None
 
     @classmethod
     def from_message(cls, made: render_pb2.SessionExport) -> SessionExport:
-        created = datetime_of(made.created_at)
-        assert created is not None
-        return cls(
-            id=made.id,
-            job_id=made.job_id,
-            session_id=made.session_id,
-            kind=made.kind,
-            resolution=made.resolution,
-            format=made.format,
-            layout=made.layout,
-            status=made.status,
-            duration=made.duration_s,
-            video_url=made.video_url or None,
-            urls_expire_at=datetime_of(made.urls_expire_at),
-            error=JobError(code=made.error_code, message=made.error_message) if made.error_code else None,
-            created_at=created,
-            completed_at=datetime_of(made.completed_at),
-        )
+        return cls(session_id=made.session_id, kind=made.kind, **cls.fields_of(made))
